@@ -1,0 +1,145 @@
+"""What both Adobe dynamic providers share: credentials, clients, input checks, progress lines.
+
+Providers are pickled into the stack state by reference (their modules are importable), so a
+provider object carries no state across pickling: credentials are read in :meth:`configure`, in
+the provider process, and clients are made on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+
+from providers import credentials
+from providers.platform_api import API_GENERATIONS, ORG_ID, PlatformClient
+
+#: The package logger: the client's retry and status lines and the providers' own lines.
+log = logging.getLogger("providers")
+
+PROVIDER_KEY = "__provider"
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_PLATFORM_URL = re.compile(
+    r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/.*)?$"
+)
+
+_clients_lock = threading.Lock()
+_clients: dict[tuple[str, str, int], PlatformClient] = {}
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a property is not known yet (preview, or an input computed by another resource)."""
+    return isinstance(value, Unknown)
+
+
+def wire_names(
+    python_to_wire: Mapping[str, str],
+) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """``(to_wire, to_python)`` property-name translations from one table."""
+    wire_to_python = {wire: py for py, wire in python_to_wire.items()}
+    return (
+        lambda name: python_to_wire.get(name, name),
+        lambda name: wire_to_python.get(name, name),
+    )
+
+
+def check_org_id(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+    """``orgId`` looks like ``1234ABCD5678@AdobeOrg``."""
+    value = props.get("orgId")
+    if not is_unknown(value) and not (isinstance(value, str) and ORG_ID.match(value)):
+        failures.append(
+            CheckFailure(
+                "orgId", f"orgId {value!r} is not an IMS org id like 1234ABCD5678@AdobeOrg"
+            )
+        )
+
+
+def check_platform_url(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+    """``platformUrl`` is an https URL (http only on loopback, for the simulator)."""
+    value = props.get("platformUrl")
+    if not is_unknown(value) and not (isinstance(value, str) and _PLATFORM_URL.match(value)):
+        failures.append(
+            CheckFailure(
+                "platformUrl",
+                f"platformUrl {value!r} must be an https URL such as https://platform.adobe.io",
+            )
+        )
+
+
+def check_api_generation(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+    """``apiGeneration`` is ``current`` or ``beta``."""
+    value = props.get("apiGeneration")
+    if not is_unknown(value) and value not in API_GENERATIONS:
+        failures.append(
+            CheckFailure("apiGeneration", f"apiGeneration {value!r} must be 'current' or 'beta'")
+        )
+
+
+def check_guid(props: Mapping[str, Any], name: str, failures: list[CheckFailure]) -> None:
+    """An optional property that, when set, is a GUID."""
+    value = props.get(name)
+    if value in (None, "") or is_unknown(value):
+        return
+    if not (isinstance(value, str) and _GUID.match(value)):
+        failures.append(CheckFailure(name, f"{name} {value!r} must be a GUID"))
+
+
+def inputs_of(props: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The input properties among ``props`` (no provider blob, no outputs)."""
+    return {name: props[name] for name in names if name in props}
+
+
+class AdobeProvider(ResourceProvider):
+    """Base of the providers that call the Platform API."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Remember where credentials come from; nothing is fetched until a call needs it."""
+        config = req.config
+        environ = dict(os.environ)
+        self._token_source = lambda: credentials.token_source(config.get, environ)
+        _log_to_stderr()
+
+    def client(self, props: Mapping[str, Any]) -> PlatformClient:
+        """The process-wide client for the resource's ``platformUrl`` and ``orgId``."""
+        get_source = getattr(self, "_token_source", None)
+        try:
+            if get_source is not None:
+                tokens, session = get_source()
+            else:
+                # Driven without configure (never by the engine): the environment is all there is.
+                tokens, session = credentials.token_source(lambda _key: None, os.environ)
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
+        key = (str(props["platformUrl"]), str(props["orgId"]), id(tokens))
+        with _clients_lock:
+            if key not in _clients:
+                _clients[key] = PlatformClient(
+                    base_url=key[0], org_id=key[1], tokens=tokens, session=session
+                )
+            return _clients[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Nothing of a configured provider (credential lookups, clients) is ever pickled.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def _log_to_stderr() -> None:
+    """Progress lines go to the provider's stderr, which the Pulumi CLI shows during ``up``."""
+    if not any(getattr(h, "_adobe_cmk", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("adobe-cmk: %(message)s"))
+        handler._adobe_cmk = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False

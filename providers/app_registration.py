@@ -1,0 +1,207 @@
+"""Adobe's CMK application registration as a Pulumi dynamic resource.
+
+``create`` reads the registration (``GET byok/app-registration``); in the ``beta`` API generation,
+where it does not exist until asked for, it starts it (``POST``) and waits until it answers.
+``read`` is one GET; ``delete`` makes no call (Adobe has no delete: the registration stays).
+
+Outputs: ``applicationId`` (the multi-tenant app whose service principal gets the key role),
+``applicationName``, ``applicationUri``, ``consentUrl`` (Adobe's, with the ``common`` tenant) and
+``tenantConsentUrl`` (``common`` replaced by ``tenantId`` when one is given, so the consent lands in
+the right directory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from providers.adobe_provider import (
+    AdobeProvider,
+    check_api_generation,
+    check_guid,
+    check_org_id,
+    check_platform_url,
+    inputs_of,
+    is_unknown,
+    log,
+    wire_names,
+)
+from providers.platform_api import AppRegistrationDetails
+
+#: Python attribute → property name in the state and on the wire.
+PROPERTIES = {
+    "org_id": "orgId",
+    "platform_url": "platformUrl",
+    "api_generation": "apiGeneration",
+    "tenant_id": "tenantId",
+    "application_id": "applicationId",
+    "application_name": "applicationName",
+    "application_uri": "applicationUri",
+    "consent_url": "consentUrl",
+    "tenant_consent_url": "tenantConsentUrl",
+}
+INPUTS = ("orgId", "platformUrl", "apiGeneration", "tenantId")
+#: A different org or Platform is a different registration.
+REPLACE_ON = ("orgId", "platformUrl")
+#: How long ``create`` waits for a beta registration job to answer.
+REGISTRATION_TIMEOUT_SECONDS = 600.0
+
+_to_wire, _to_python = wire_names(PROPERTIES)
+
+
+@dataclass
+class AppRegistrationArgs:
+    """Inputs of :class:`AppRegistration`."""
+
+    org_id: pulumi.Input[str]
+    """IMS organisation id, ``…@AdobeOrg``."""
+    platform_url: pulumi.Input[str]
+    """Platform base URL, e.g. ``https://platform.adobe.io`` (see ``platform_url_for_region``)."""
+    api_generation: pulumi.Input[str]
+    """``current`` (GET answers at once) or ``beta`` (the registration is started by a POST)."""
+    tenant_id: pulumi.Input[str] | None = None
+    """Entra tenant id for ``tenantConsentUrl``; without it that output equals ``consentUrl``."""
+
+
+class AppRegistration(Resource, module="adobe", name="AppRegistration"):
+    """Adobe's CMK multi-tenant app for an org (type ``…dynamic/adobe:AppRegistration``)."""
+
+    org_id: pulumi.Output[str]
+    platform_url: pulumi.Output[str]
+    api_generation: pulumi.Output[str]
+    tenant_id: pulumi.Output[str | None]
+    application_id: pulumi.Output[str]
+    application_name: pulumi.Output[str]
+    application_uri: pulumi.Output[str]
+    consent_url: pulumi.Output[str]
+    tenant_consent_url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: AppRegistrationArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "org_id": args.org_id,
+            "platform_url": args.platform_url,
+            "api_generation": args.api_generation,
+            "tenant_id": args.tenant_id,
+            "application_id": None,
+            "application_name": None,
+            "application_uri": None,
+            "consent_url": None,
+            "tenant_consent_url": None,
+        }
+        super().__init__(AppRegistrationProvider(), resource_name, props, opts)
+
+    def translate_input_property(self, prop: str) -> str:
+        return _to_wire(prop)
+
+    def translate_output_property(self, prop: str) -> str:
+        return _to_python(prop)
+
+
+class AppRegistrationProvider(AdobeProvider):
+    """Reads (and in the beta generation starts) Adobe's app registration."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validates inputs offline; unknown values pass."""
+        failures: list[CheckFailure] = []
+        check_org_id(news, failures)
+        check_platform_url(news, failures)
+        check_api_generation(news, failures)
+        check_guid(news, "tenantId", failures)
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Another org or Platform URL replaces; a tenant id updates; nothing calls Adobe."""
+        changed = [
+            name
+            for name in INPUTS
+            if is_unknown(news.get(name)) or olds.get(name) != news.get(name)
+        ]
+        # The generation only says how to call Adobe; it changes nothing there.
+        changed = [name for name in changed if name != "apiGeneration"]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=[name for name in changed if name in REPLACE_ON],
+            stables=[name for name in REPLACE_ON if name not in changed],
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """GET the registration; in ``beta``, POST to start it when absent and wait for it."""
+        client = self.client(props)
+        details = client.get_app_registration()
+        if details is None:
+            if props.get("apiGeneration") != "beta":
+                raise RuntimeError(
+                    f"Adobe has no CMK app registration for {props['orgId']} (GET "
+                    "byok/app-registration answered 404); check that the organisation has CMK "
+                    "(Healthcare or Privacy & Security Shield), or set adobe-cmk:apiGeneration "
+                    "to beta if it uses the older API"
+                )
+            log.info("starting Adobe's CMK app registration for %s", props["orgId"])
+            client.start_app_registration()
+            details = client.wait_for_app_registration(REGISTRATION_TIMEOUT_SECONDS)
+        log.info("Adobe's CMK application for %s is %s", props["orgId"], details.application_id)
+        return CreateResult(details.application_id, _outputs(details, props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """One GET; an empty id when the registration is gone."""
+        details = self.client(props).get_app_registration()
+        if details is None:
+            return ReadResult("", {})
+        outs = _outputs(details, props)
+        return ReadResult(details.application_id, outs, inputs_of(outs, INPUTS))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Reads the registration again and returns every output for the new inputs."""
+        return UpdateResult(_outputs(self._read_or_fail(news), news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """No call: Adobe has no delete, and the registration stays."""
+        log.info(
+            "Adobe's app registration for %s stays at Adobe (it has no delete)", props.get("orgId")
+        )
+
+    def _read_or_fail(self, props: dict[str, Any]) -> AppRegistrationDetails:
+        details = self.client(props).get_app_registration()
+        if details is None:
+            raise RuntimeError(f"Adobe's app registration for {props['orgId']} has gone (404)")
+        return details
+
+
+def tenant_consent_url(consent_url: str, tenant_id: str | None) -> str:
+    """``consent_url`` with its ``/common/`` tenant segment replaced by ``tenant_id``, if given."""
+    if not tenant_id:
+        return consent_url
+    return consent_url.replace(
+        "login.microsoftonline.com/common/", f"login.microsoftonline.com/{tenant_id}/", 1
+    )
+
+
+def _outputs(details: AppRegistrationDetails, props: dict[str, Any]) -> dict[str, Any]:
+    """The one place an app registration becomes outputs (create, read and update agree)."""
+    tenant_id = props.get("tenantId") or None
+    return {
+        **inputs_of(props, INPUTS),
+        "tenantId": tenant_id,
+        "applicationId": details.application_id,
+        "applicationName": details.application_name,
+        "applicationUri": details.application_uri,
+        "consentUrl": details.consent_url,
+        "tenantConsentUrl": tenant_consent_url(details.consent_url, tenant_id),
+    }
