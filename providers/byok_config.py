@@ -245,13 +245,12 @@ class ByokConfigProvider(AdobeProvider):
                     existing.vault_url,
                     existing.key_name,
                 )
-            sent = client.create_byok_config(
+            client.create_byok_config(
                 name,
                 key,
                 props["apiGeneration"],
                 previous_id=existing.config_id if existing is not None else "",
             )
-            log.info("BYOK configuration %s sent to Adobe (status %s)", name, sent.status)
         else:
             log.info("BYOK configuration %s is still running at Adobe: waiting again", name)
         return self._wait(client, name, float(props["waitTimeoutMinutes"]))
