@@ -1,4 +1,4 @@
-"""Drive the real dynamic-provider server (``python -m pulumi.dynamic``) over gRPC, as the engine does.
+"""Drive the real dynamic-provider server (`python -m pulumi.dynamic`) over gRPC like the engine.
 
 The server is started from the program directory (so the provider modules are importable there,
 exactly as under ``pulumi up``), configured with a stack config, and sent Check / Diff / Create /
