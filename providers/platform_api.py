@@ -171,11 +171,19 @@ def parse_app_registration(body: Any, request_id: str = "") -> AppRegistrationDe
     )
 
 
-def next_poll_interval(previous: float | None) -> float:
-    """The poll schedule: 1 s, 1.5 s, 2.25 s, … capped at 10 s."""
-    if previous is None:
-        return POLL_INITIAL_SECONDS
-    return min(previous * POLL_MULTIPLIER, POLL_MAX_SECONDS)
+@dataclass(frozen=True)
+class PollSchedule:
+    """Intervals between job checks: ``initial``, then growing by ``multiplier`` to ``maximum``."""
+
+    initial: float = POLL_INITIAL_SECONDS
+    multiplier: float = POLL_MULTIPLIER
+    maximum: float = POLL_MAX_SECONDS
+
+    def next(self, previous: float | None) -> float:
+        """The interval after ``previous`` (the first one when ``None``)."""
+        if previous is None:
+            return self.initial
+        return min(previous * self.multiplier, self.maximum)
 
 
 class _BearerAuth(AuthBase):
@@ -196,7 +204,8 @@ class PlatformClient:
     """A client of the Platform CMK API for one organisation.
 
     Thread-safe: the provider server's worker threads share one client, its session and its
-    cached token. ``clock`` and ``sleep`` drive every wait and may be replaced in tests.
+    cached token. ``poll`` spaces job checks; ``clock`` and ``sleep`` drive every wait and may be
+    replaced in tests.
     """
 
     def __init__(
@@ -208,6 +217,7 @@ class PlatformClient:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry_deadline_seconds: float = RETRY_DEADLINE_SECONDS,
+        poll: PollSchedule = PollSchedule(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -217,6 +227,7 @@ class PlatformClient:
         self._session = session or build_session(deadline_seconds=retry_deadline_seconds)
         self._timeout = timeout
         self._retry_deadline = retry_deadline_seconds
+        self._poll = poll
         self._clock = clock
         self._sleep = sleep
 
@@ -245,7 +256,7 @@ class PlatformClient:
             details = self.get_app_registration()
             if details is not None:
                 return details
-            interval = next_poll_interval(interval)
+            interval = self._poll.next(interval)
             if not self._sleep_before(deadline, interval):
                 raise WaitTimeoutError(
                     f"the app registration did not appear within {timeout_seconds:g}s; "
@@ -301,7 +312,7 @@ class PlatformClient:
                         "POST %s answer was lost, but configuration %s exists", CONFIG_PATH, name
                     )
                     return found
-                interval = next_poll_interval(interval)
+                interval = self._poll.next(interval)
                 wait, error = interval, exc
             if not self._sleep_before(deadline, wait, allow_partial=False):
                 raise error
@@ -346,7 +357,7 @@ class PlatformClient:
                     path=_config_path(name),
                     request_id=current.request_id,
                 )
-            interval = next_poll_interval(interval)
+            interval = self._poll.next(interval)
             if not self._sleep_before(deadline, interval):
                 status = last.status if last is not None else "not visible yet"
                 raise WaitTimeoutError(
