@@ -58,10 +58,7 @@ class DeadlineRetry(Retry):
         kw.setdefault("deadline_seconds", self.deadline_seconds)
         started = self.first_failure_at if self.first_failure_at is not None else time.monotonic()
         kw.setdefault("first_failure_at", started)
-        retry = super().new(**kw)
-        # Never wait longer for Retry-After than the deadline leaves.
-        retry.retry_after_max = max(0, int(retry.remaining()))
-        return retry
+        return super().new(**kw)
 
     def remaining(self) -> float:
         """Seconds left before the deadline (the full budget before the first failure)."""
@@ -106,7 +103,10 @@ class DeadlineRetry(Retry):
 
 
 def build_retry(
-    *, allowed_methods: frozenset[str] = frozenset({"GET"}), deadline_seconds: float
+    *,
+    allowed_methods: frozenset[str] = frozenset({"GET"}),
+    deadline_seconds: float,
+    backoff_factor: float = BACKOFF_FACTOR_SECONDS,
 ) -> DeadlineRetry:
     """The retry policy for one adapter."""
     return DeadlineRetry(
@@ -117,34 +117,35 @@ def build_retry(
         other=0,
         allowed_methods=allowed_methods,
         status_forcelist=RETRY_STATUSES,
-        backoff_factor=BACKOFF_FACTOR_SECONDS,
-        backoff_jitter=BACKOFF_JITTER_SECONDS,
+        backoff_factor=backoff_factor,
+        backoff_jitter=min(BACKOFF_JITTER_SECONDS, backoff_factor),
         backoff_max=BACKOFF_MAX_SECONDS,
         respect_retry_after_header=True,
         # Hand the last response back instead of raising, so its status, body and x-request-id
         # reach the error message.
         raise_on_status=False,
+        # A Retry-After longer than the whole deadline is cut to just past it, which
+        # increment() then refuses to sleep: the request fails at once instead of waiting.
+        retry_after_max=int(deadline_seconds) + 1,
         deadline_seconds=deadline_seconds,
     )
 
 
 def build_session(
-    *, ims_url: str | None = None, deadline_seconds: float = RETRY_DEADLINE_SECONDS
+    *,
+    ims_url: str | None = None,
+    deadline_seconds: float = RETRY_DEADLINE_SECONDS,
+    backoff_factor: float = BACKOFF_FACTOR_SECONDS,
 ) -> requests.Session:
     """A session that retries GETs everywhere and POSTs to ``ims_url`` only."""
     session = requests.Session()
-    adapter = HTTPAdapter(
-        max_retries=build_retry(deadline_seconds=deadline_seconds), pool_maxsize=8
-    )
+    retry = build_retry(deadline_seconds=deadline_seconds, backoff_factor=backoff_factor)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     if ims_url:
         session.mount(
             ims_url,
-            HTTPAdapter(
-                max_retries=build_retry(
-                    allowed_methods=frozenset({"POST"}), deadline_seconds=deadline_seconds
-                )
-            ),
+            HTTPAdapter(max_retries=retry.new(allowed_methods=frozenset({"POST"}))),
         )
     return session
