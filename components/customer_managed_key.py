@@ -1,0 +1,167 @@
+"""CustomerManagedKey: the whole set-up of DESIGN.md, from validated settings to ``COMPLETED``.
+
+Wiring, and why:
+
+- the app registration (Adobe) and the vault (Azure) do not depend on each other, so ``up`` runs
+  them in parallel; the critical path is vault → key → role assignment → BYOK job;
+- the BYOK configuration takes the key's *versioned* identifier and waits for the role assignment
+  (``depends_on``): Adobe's job checks its access as soon as it starts;
+- ``protect`` covers everything whose loss cuts Adobe off (resource group, vault, key, service
+  principal, role assignment, configuration); the service principal and the configuration are
+  also retained on delete (the configuration cannot be deleted at Adobe anyway);
+- bring-your-own-key (``existingKeyId``) creates no resource group, vault or key; with
+  ``servicePrincipal: none`` as well, nothing of Azure is declared or looked up at all (the
+  offline simulator stack).
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import authorization, resources
+
+from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
+from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
+from components.settings import Settings
+from providers.app_registration import AppRegistration, AppRegistrationArgs
+from providers.byok_config import ByokConfig, ByokConfigArgs
+
+
+class CustomerManagedKey(pulumi.ComponentResource):
+    """Everything, wired (type ``adobe-cmk:index:CustomerManagedKey``).
+
+    Children: ``<name>-rg`` (when the group is created), :class:`CmkKeyVault` ``<name>`` (unless an
+    existing key is given), ``<name>-app`` (:class:`AppRegistration`), :class:`AdobeKeyAccess`
+    ``<name>`` (unless ``servicePrincipal`` is ``none``) and ``<name>-byok``
+    (:class:`ByokConfig`).
+    """
+
+    resource_group: resources.ResourceGroup | None
+    key_vault: CmkKeyVault | None
+    key: KeyReference
+    app_registration: AppRegistration
+    access: AdobeKeyAccess | None
+    byok_config: ByokConfig
+
+    def __init__(
+        self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("adobe-cmk:index:CustomerManagedKey", name, None, opts)
+        s = settings
+
+        # The deploying identity's tenant and subscription; not asked for when nothing of Azure
+        # is used (an offline stack must run without Azure credentials).
+        client = (
+            authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
+            if (s.uses_azure)
+            else None
+        )
+        tenant_id = s.tenant_id or (client.tenant_id if client else None)
+
+        self.resource_group = None
+        self.key_vault = None
+        if s.existing_key is not None:
+            self.key = KeyReference.of_existing(s.existing_key)
+            subscription_id = s.existing_key.subscription_id
+        else:
+            assert client is not None and tenant_id is not None  # uses_azure when creating
+            subscription_id = client.subscription_id
+            group_name: pulumi.Input[str]
+            location: pulumi.Input[str] | None = s.location
+            if s.create_resource_group:
+                self.resource_group = resources.ResourceGroup(
+                    f"{name}-rg",
+                    resource_group_name=s.resource_group_name,
+                    location=s.location,
+                    tags=dict(s.tags),
+                    opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+                )
+                group_name = self.resource_group.name
+                location = self.resource_group.location
+            else:
+                assert s.resource_group_name is not None  # Settings requires it
+                group_name = s.resource_group_name
+            self.key_vault = CmkKeyVault(
+                name,
+                CmkKeyVaultArgs(
+                    resource_group_name=group_name,
+                    tenant_id=tenant_id,
+                    sku=s.key_vault_sku,
+                    key_name=s.key_name,
+                    key_type=s.key_type,
+                    key_size=s.key_size,
+                    allowed_ip_ranges=s.allowed_ip_ranges,
+                    tags=s.tags,
+                    protect=s.protect,
+                    location=location,
+                    vault_name=s.key_vault_name,
+                    rotation=s.rotation,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.key = self.key_vault.reference
+
+        # Depends on nothing of Azure's: runs in parallel with the vault.
+        self.app_registration = AppRegistration(
+            f"{name}-app",
+            AppRegistrationArgs(
+                org_id=s.org_id,
+                platform_url=s.platform_url,
+                api_generation=s.api_generation,
+                tenant_id=tenant_id,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.access = None
+        waits_for: list[pulumi.Resource] = []
+        if s.manages_access:
+            self.access = AdobeKeyAccess(
+                name,
+                AdobeKeyAccessArgs(
+                    application_id=self.app_registration.application_id,
+                    mode=s.service_principal,
+                    scope=self.key.vault_id
+                    if s.role_scope == "vault"
+                    else self.key.key_resource_id,
+                    subscription_id=subscription_id,
+                    consent_url=self.app_registration.tenant_consent_url,
+                    protect=s.protect,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            waits_for.append(self.access.role_assignment)
+
+        self.byok_config = ByokConfig(
+            f"{name}-byok",
+            ByokConfigArgs(
+                org_id=s.org_id,
+                platform_url=s.platform_url,
+                config_name=s.config_name,
+                key_identifier=self.key.key_id,
+                api_generation=s.api_generation,
+                wait_timeout_minutes=float(s.wait_timeout_minutes),
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=waits_for, protect=s.protect, retain_on_delete=True
+            ),
+        )
+
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, pulumi.Input[str] | None]:
+        """The stack outputs, by name (``None`` for what this configuration does not declare)."""
+        return {
+            "vaultId": self.key.vault_id,
+            "vaultUri": self.key.vault_uri,
+            "keyId": self.key.key_id,
+            "keyIdVersionless": self.key.key_id_versionless,
+            "keyResourceId": self.key.key_resource_id,
+            "applicationId": self.app_registration.application_id,
+            "consentUrl": self.app_registration.tenant_consent_url,
+            "servicePrincipalObjectId": (
+                self.access.service_principal_object_id if self.access else None
+            ),
+            "roleAssignmentId": self.access.role_assignment.id if self.access else None,
+            "configName": self.byok_config.config_name,
+            "configStatus": self.byok_config.status,
+        }
