@@ -21,7 +21,7 @@ def test_parse_key_identifier_versioned_gives_vault_name_and_version() -> None:
 
 def test_parse_key_identifier_versionless_is_refused_by_default() -> None:
     with pytest.raises(ValueError, match="has no version; Adobe needs the versioned identifier"):
-        parse_key_identifier("https://v1.vault.azure.net/keys/k")
+        parse_key_identifier("https://v1a.vault.azure.net/keys/k")
 
 
 def test_parse_key_identifier_versionless_is_accepted_when_allowed() -> None:
