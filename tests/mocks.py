@@ -19,19 +19,22 @@ Only Pulumi mocks: no engine, no provider plugin, no network.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import runpy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
-from pulumi.runtime.sync_await import _sync_await
 
 PROJECT = "adobe-cmk"
 STACK = "dev"
+PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
 SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555"
 TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 DEPLOYER_OBJECT_ID = "99999999-8888-7777-6666-555555555555"
@@ -40,6 +43,12 @@ CONSENT_URL = (
     "https://login.microsoftonline.com/common/oauth2/authorize?response_type=code"
     f"&client_id={ADOBE_APP_ID}&redirect_uri=https://adobe.com&scope=user.read"
 )
+
+ORG_ID = "1234ABCD5678@AdobeOrg"
+CLIENT_ID = "test-client-id-0d4e"
+CLIENT_SECRET = "test-client-secret-7f1c9a"
+#: Config keys that hold secrets (what `pulumi config set --secret` marks).
+SECRET_KEYS = ("adobe-cmk:clientSecret", "adobe-cmk:accessToken")
 
 GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 GET_SERVICE_PRINCIPAL = "azuread:index/getServicePrincipal:getServicePrincipal"
@@ -318,17 +327,39 @@ def run_program(
     return run
 
 
-def resolve(value: Any) -> Any:
-    """The value of an ``Output`` (or a plain value), outside a ``@pulumi.runtime.test``."""
-    return _sync_await(pulumi.Output.from_input(value).future())
+def valid_config(**settings: Any) -> dict[str, Any]:
+    """A minimal valid stack config (full keys), with ``settings`` (short names) on top:
+    ``valid_config(keySize=4096, servicePrincipal="existing")``. ``None`` removes a key."""
+    config: dict[str, Any] = {
+        "adobe-cmk:orgId": ORG_ID,
+        "adobe-cmk:location": "westeurope",
+        "adobe-cmk:clientId": CLIENT_ID,
+        "adobe-cmk:clientSecret": CLIENT_SECRET,
+    }
+    for name, value in settings.items():
+        key = name if ":" in name else f"adobe-cmk:{name}"
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
+
+
+def run_main(config: Mapping[str, Any] | None = None, **kwargs: Any) -> ProgramRun:
+    """Run ``__main__.py`` through ``runpy`` under mocks, as ``pulumi up`` runs it, with
+    ``config`` (default :func:`valid_config`) and the secret keys marked secret."""
+    return run_program(
+        lambda: runpy.run_path(str(PROGRAM), run_name="__main__"),
+        config=valid_config() if config is None else config,
+        secret_keys=kwargs.pop("secret_keys", SECRET_KEYS),
+        **kwargs,
+    )
 
 
 def _as_config_string(value: Any) -> str:
     """Config values reach a program as strings; lists and booleans as JSON."""
     if isinstance(value, str):
         return value
-    import json
-
     return json.dumps(value)
 
 
