@@ -61,6 +61,8 @@ class Registration:
     type: str
     name: str
     urn: str
+    id: str
+    """The id the mocks gave it (empty for components)."""
     inputs: dict[str, Any]
     """Inputs as sent (camelCase, unknowns as ``None`` in a preview)."""
     outputs: dict[str, Any]
@@ -130,6 +132,7 @@ class RecordingMonitor(MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=urn,
+                id=registered.id if registered else "",
                 inputs=rpc.deserialize_properties(request.object),
                 outputs=dict(registered.state) if registered else {},
                 custom=bool(request.custom),

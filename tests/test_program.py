@@ -1,0 +1,190 @@
+"""The whole program, ``__main__.py`` run through ``runpy`` under mocks exactly as ``pulumi up``
+runs it: the resource graph, its dependencies, protect/retain flags, the BYOK configuration's
+inputs, the stack outputs, bring-your-own-key and the offline stack."""
+
+from __future__ import annotations
+
+import base64
+
+import pulumi
+import pytest
+
+from components.settings import SettingsError
+from tests.mocks import (
+    ADOBE_APP_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    GET_CLIENT_CONFIG,
+    ORG_ID,
+    TENANT_ID,
+    run_main,
+    valid_config,
+)
+
+GROUP = "azure-native:resources:ResourceGroup"
+VAULT = "azure-native:keyvault:Vault"
+KEY = "azure-native:keyvault:Key"
+SP = "azuread:index/servicePrincipal:ServicePrincipal"
+ROLE = "azure-native:authorization:RoleAssignment"
+APP = "pulumi-python:dynamic/adobe:AppRegistration"
+BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
+TOP = "adobe-cmk:index:CustomerManagedKey"
+#: What cuts Adobe off from the key if deleted or replaced (reference §4).
+HOLDS_ACCESS = (GROUP, VAULT, KEY, SP, ROLE, BYOK)
+
+BYO_KEY_ID = "https://byo-vault.vault.azure.net/keys/byo-key/0123456789abcdef0123456789abcdef"
+BYO_VAULT_ID = (
+    "/subscriptions/77777777-0000-0000-0000-000000000007/resourceGroups/byo-rg/providers/"
+    "Microsoft.KeyVault/vaults/byo-vault"
+)
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return run_main()
+
+
+def test_program_declares_the_design_graph(default_run):
+    assert sorted(default_run.types()) == sorted([GROUP, VAULT, KEY, SP, ROLE, APP, BYOK])
+
+
+def test_program_children_hang_under_one_top_level_component(default_run):
+    top = default_run.one(TOP)
+    for registration in default_run.registrations:
+        ancestor = registration
+        while ancestor.parent and ancestor is not top:
+            ancestor = default_run.by_urn(ancestor.parent)
+        assert ancestor is top, f"{registration.urn} is not under {top.urn}"
+
+
+def test_app_registration_waits_for_nothing_of_azures(default_run):
+    app = default_run.one(APP)
+    assert app.dependencies == (), f"{app.urn} depends on {app.dependencies}"
+    assert {k: v for k, v in app.inputs.items() if k != "__provider"} == {
+        "orgId": ORG_ID,
+        "platformUrl": "https://platform.adobe.io",
+        "apiGeneration": "current",
+        "tenantId": TENANT_ID,
+    }, app.urn
+
+
+def test_byok_config_waits_for_the_role_assignment_and_the_key(default_run):
+    byok = default_run.one(BYOK)
+    role, key = default_run.one(ROLE), default_run.one(KEY)
+    assert role.urn in byok.dependencies, f"{byok.urn} does not wait for {role.urn}"
+    assert key.urn in byok.dependencies, f"{byok.urn} does not wait for {key.urn}"
+
+
+def test_byok_config_takes_the_versioned_key_identifier(default_run):
+    byok, key = default_run.one(BYOK), default_run.one(KEY)
+    assert byok.inputs["keyIdentifier"] == key.outputs["keyUriWithVersion"], byok.urn
+    assert byok.inputs["keyIdentifier"] != key.outputs["keyUri"], byok.urn
+
+
+def test_byok_config_inputs_come_from_the_settings():
+    config = valid_config(
+        configName="Cmk_Prod", waitTimeoutMinutes=30, apiGeneration="beta", region="nld2"
+    )
+    byok = run_main(config).one(BYOK)
+    assert {k: v for k, v in byok.inputs.items() if k not in ("__provider", "keyIdentifier")} == {
+        "orgId": ORG_ID,
+        "platformUrl": "https://platform-nld2.adobe.io",
+        "configName": "Cmk_Prod",
+        "apiGeneration": "beta",
+        "waitTimeoutMinutes": 30,
+    }, byok.urn
+
+
+def test_resources_holding_adobes_access_are_protected(default_run):
+    for type_ in HOLDS_ACCESS:
+        registration = default_run.one(type_)
+        assert registration.protect, f"{registration.urn} is not protected"
+    app = default_run.one(APP)
+    assert not app.protect, f"{app.urn}: nothing is lost by deleting it"
+
+
+def test_service_principal_and_configuration_are_retained_on_delete(default_run):
+    for registration in default_run.registrations:
+        expected = registration.type in (SP, BYOK)
+        assert registration.retain_on_delete is expected, (
+            f"{registration.urn}: retainOnDelete {registration.retain_on_delete}"
+        )
+
+
+def test_protect_false_unprotects_everything_but_still_retains():
+    run = run_main(valid_config(protect=False))
+    for registration in run.registrations:
+        assert not registration.protect, f"{registration.urn} is still protected"
+    assert run.one(SP).retain_on_delete and run.one(BYOK).retain_on_delete, run.types()
+
+
+def test_no_credential_reaches_any_resource_or_serialized_provider():
+    environ = {"ADOBE_CLIENT_ID": "env-id-5150", "ADOBE_CLIENT_SECRET": "env-secret-8086"}
+    run = run_main(valid_config(clientId=None, clientSecret=None), environ=environ)
+    run_with_config = run_main()
+    secrets = (CLIENT_ID, CLIENT_SECRET, *environ.values())
+    for registration in run.registrations + run_with_config.registrations:
+        text = repr(registration.inputs)
+        provider = registration.inputs.get("__provider")
+        if provider is not None:
+            text += base64.b64decode(provider["value"]).decode("latin-1")
+        for secret in secrets:
+            assert secret not in text, f"{registration.urn} carries a credential"
+
+
+def test_stack_outputs_name_everything_a_person_needs(default_run):
+    outputs = default_run.stack_outputs
+    vault, key, sp, role = (default_run.one(t) for t in (VAULT, KEY, SP, ROLE))
+    assert outputs == {
+        "vaultId": vault.id,
+        "vaultUri": vault.outputs["properties"]["vaultUri"],
+        "keyId": key.outputs["keyUriWithVersion"],
+        "keyIdVersionless": key.outputs["keyUri"],
+        "keyResourceId": key.id,
+        "applicationId": ADOBE_APP_ID,
+        "consentUrl": outputs["consentUrl"],
+        "servicePrincipalObjectId": sp.outputs["objectId"],
+        "roleAssignmentId": role.id,
+        "configName": "adobe-cmk",
+        "configStatus": "COMPLETED",
+    }
+    assert f"/{TENANT_ID}/oauth2/" in outputs["consentUrl"], "consent URL is not tenant-specific"
+
+
+def test_bring_your_own_key_creates_no_group_vault_or_key():
+    run = run_main(valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID))
+    assert sorted(run.types()) == sorted([SP, ROLE, APP, BYOK])
+    byok = run.one(BYOK)
+    assert byok.inputs["keyIdentifier"] == BYO_KEY_ID, byok.urn
+    assert run.stack_outputs["vaultId"] == BYO_VAULT_ID
+    assert run.stack_outputs["vaultUri"] == "https://byo-vault.vault.azure.net/"
+    assert run.stack_outputs["keyIdVersionless"] == BYO_KEY_ID.rsplit("/", 1)[0]
+
+
+def test_offline_stack_declares_and_asks_nothing_of_azure():
+    config = valid_config(
+        existingKeyId=BYO_KEY_ID,
+        existingVaultId=BYO_VAULT_ID,
+        servicePrincipal="none",
+        platformUrl="http://127.0.0.1:8089",
+        location=None,
+    )
+    run = run_main(config)
+    assert sorted(run.types()) == [APP, BYOK]
+    assert run.invokes == [], [call.token for call in run.invokes]
+    byok = run.one(BYOK)
+    assert byok.dependencies == (), f"{byok.urn} depends on {byok.dependencies}"
+    assert byok.inputs["platformUrl"] == "http://127.0.0.1:8089", byok.urn
+    app = run.one(APP)
+    assert app.inputs.get("tenantId") is None, app.urn
+
+
+def test_client_config_is_asked_once_when_azure_is_used(default_run):
+    assert len(default_run.invoked(GET_CLIENT_CONFIG)) == 1, default_run.invokes
+
+
+def test_invalid_setting_stops_the_program_before_any_resource():
+    with pytest.raises(SettingsError) as caught:
+        run_main(valid_config(keySize="2048"))
+    assert isinstance(caught.value, pulumi.RunError)
+    assert str(caught.value).startswith("adobe-cmk:keySize"), str(caught.value)
