@@ -14,7 +14,9 @@ Key identifiers (:class:`KeyReference`), the shapes users copy between systems:
 - ``key_id_versionless``, ``https://<vault>.vault.azure.net/keys/<name>`` (Azure's ``keyUri``);
 - ``key_resource_id``, the ARM id ``/subscriptions/…/vaults/<vault>/keys/<name>``: a role scope.
 
-ARM creates a key's first version only; later versions come from rotation (or a person) and need
+ARM creates a key's first version only and never updates an existing key ("create if not
+exists"): the key's type, size and rotation policy take effect at creation, and changing them later
+shows a diff that ``up`` cannot apply. Later versions come from rotation (or a person) and need
 nothing from Adobe, which keeps the vault and the key name.
 """
 
