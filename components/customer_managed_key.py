@@ -52,7 +52,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
         # is used (an offline stack must run without Azure credentials).
         client = (
             authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
-            if (s.uses_azure)
+            if s.uses_azure
             else None
         )
         tenant_id = s.tenant_id or (client.tenant_id if client else None)
@@ -62,43 +62,11 @@ class CustomerManagedKey(pulumi.ComponentResource):
         if s.existing_key is not None:
             self.key = KeyReference.of_existing(s.existing_key)
             subscription_id = s.existing_key.subscription_id
-        else:
-            assert client is not None and tenant_id is not None  # uses_azure when creating
+        elif client is not None and tenant_id is not None:  # creating a vault uses Azure
+            self.key = self._create_key_vault(name, s, tenant_id)
             subscription_id = client.subscription_id
-            group_name: pulumi.Input[str]
-            location: pulumi.Input[str] | None = s.location
-            if s.create_resource_group:
-                self.resource_group = resources.ResourceGroup(
-                    f"{name}-rg",
-                    resource_group_name=s.resource_group_name,
-                    location=s.location,
-                    tags=dict(s.tags),
-                    opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
-                )
-                group_name = self.resource_group.name
-                location = self.resource_group.location
-            else:
-                assert s.resource_group_name is not None  # Settings requires it
-                group_name = s.resource_group_name
-            self.key_vault = CmkKeyVault(
-                name,
-                CmkKeyVaultArgs(
-                    resource_group_name=group_name,
-                    tenant_id=tenant_id,
-                    sku=s.key_vault_sku,
-                    key_name=s.key_name,
-                    key_type=s.key_type,
-                    key_size=s.key_size,
-                    allowed_ip_ranges=s.allowed_ip_ranges,
-                    tags=s.tags,
-                    protect=s.protect,
-                    location=location,
-                    vault_name=s.key_vault_name,
-                    rotation=s.rotation,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.key = self.key_vault.reference
+        else:
+            raise AssertionError("a vault is created without the Azure client configuration")
 
         # Depends on nothing of Azure's: runs in parallel with the vault.
         self.app_registration = AppRegistration(
@@ -113,7 +81,6 @@ class CustomerManagedKey(pulumi.ComponentResource):
         )
 
         self.access = None
-        waits_for: list[pulumi.Resource] = []
         if s.manages_access:
             self.access = AdobeKeyAccess(
                 name,
@@ -129,8 +96,8 @@ class CustomerManagedKey(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            waits_for.append(self.access.role_assignment)
 
+        # Adobe's job checks its access as soon as it starts: wait for the role assignment.
         self.byok_config = ByokConfig(
             f"{name}-byok",
             ByokConfigArgs(
@@ -142,11 +109,52 @@ class CustomerManagedKey(pulumi.ComponentResource):
                 wait_timeout_minutes=float(s.wait_timeout_minutes),
             ),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=waits_for, protect=s.protect, retain_on_delete=True
+                parent=self,
+                depends_on=[self.access.role_assignment] if self.access else [],
+                protect=s.protect,
+                retain_on_delete=True,
             ),
         )
 
         self.register_outputs(self.outputs())
+
+    def _create_key_vault(self, name: str, s: Settings, tenant_id: str) -> KeyReference:
+        """The resource group (unless an existing one is named) and the vault with its key."""
+        group_name: pulumi.Input[str]
+        location: pulumi.Input[str] | None = s.location
+        if s.create_resource_group:
+            self.resource_group = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=s.resource_group_name,
+                location=s.location,
+                tags=dict(s.tags),
+                opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+            )
+            group_name = self.resource_group.name
+            location = self.resource_group.location
+        elif s.resource_group_name is not None:
+            group_name = s.resource_group_name
+        else:
+            raise AssertionError("Settings lets no existing resource group go unnamed")
+        self.key_vault = CmkKeyVault(
+            name,
+            CmkKeyVaultArgs(
+                resource_group_name=group_name,
+                tenant_id=tenant_id,
+                sku=s.key_vault_sku,
+                key_name=s.key_name,
+                key_type=s.key_type,
+                key_size=s.key_size,
+                allowed_ip_ranges=s.allowed_ip_ranges,
+                tags=s.tags,
+                protect=s.protect,
+                location=location,
+                vault_name=s.key_vault_name,
+                rotation=s.rotation,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return self.key_vault.reference
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:
         """The stack outputs, by name (``None`` for what this configuration does not declare)."""
