@@ -170,6 +170,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         self.service_principals = dict(service_principals or {})
         self.config_status = config_status
         self.calls: list[MockCallArgs] = []
+        self.created: list[MockResourceArgs] = []
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         self.calls.append(args)
@@ -196,6 +197,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.created.append(args)
         inputs = dict(args.inputs)
         make = _OUTPUTS.get(args.typ)
         if make is None:

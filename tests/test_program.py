@@ -17,6 +17,7 @@ from tests.mocks import (
     GET_CLIENT_CONFIG,
     ORG_ID,
     TENANT_ID,
+    AzureMocks,
     run_main,
     valid_config,
 )
@@ -183,8 +184,15 @@ def test_client_config_is_asked_once_when_azure_is_used(default_run):
     assert len(default_run.invoked(GET_CLIENT_CONFIG)) == 1, default_run.invokes
 
 
-def test_invalid_setting_stops_the_program_before_any_resource():
+def test_invalid_setting_fails_the_preview_before_any_resource():
+    mocks = AzureMocks()
     with pytest.raises(SettingsError) as caught:
-        run_main(valid_config(keySize="2048"))
+        run_main(valid_config(keySize="2048"), preview=True, mocks=mocks)
     assert isinstance(caught.value, pulumi.RunError)
     assert str(caught.value).startswith("adobe-cmk:keySize"), str(caught.value)
+    assert mocks.created == [], f"registered before the settings failed: {mocks.created[0].name}"
+    assert run_main(preview=True, mocks=mocks) and mocks.created, "the counter counts nothing"
+
+
+def test_program_previews_the_same_graph(default_run):
+    assert sorted(run_main(preview=True).types()) == sorted(default_run.types())
