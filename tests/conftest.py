@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from tests.platform_simulator import PlatformSimulator
+from tests.provider_host import ProviderHost
 
 
 @pytest.fixture
@@ -28,3 +29,41 @@ def make_simulator() -> Iterator[Callable[..., PlatformSimulator]]:
     yield make
     for sim in started:
         sim.stop()
+
+
+def credentials_config(sim: PlatformSimulator) -> dict[str, str]:
+    """A stack config with the simulator's OAuth Server-to-Server credential and IMS URL."""
+    return {
+        "adobe-cmk:clientId": sim.client_id,
+        "adobe-cmk:clientSecret": sim.client_secret,
+        "adobe-cmk:imsUrl": sim.ims_url,
+    }
+
+
+@pytest.fixture
+def start_host() -> Iterator[Callable[..., ProviderHost]]:
+    """``start_host(config, env=None)`` starts a provider server (``python -m pulumi.dynamic``)
+    configured with ``config``; every server started is stopped after the test."""
+    hosts: list[ProviderHost] = []
+
+    def start(config: dict[str, Any], env: dict[str, str] | None = None) -> ProviderHost:
+        host = ProviderHost(config, env=env)
+        hosts.append(host)
+        host.start()
+        return host
+
+    yield start
+    for host in hosts:
+        host.stop()
+
+
+@pytest.fixture
+def host_for(
+    start_host: Callable[..., ProviderHost],
+) -> Callable[[PlatformSimulator], ProviderHost]:
+    """``host_for(sim)``: a provider server configured with ``sim``'s client credential."""
+
+    def start(sim: PlatformSimulator) -> ProviderHost:
+        return start_host(credentials_config(sim))
+
+    return start
