@@ -1,0 +1,170 @@
+"""Benchmark: ``up`` of one BYOK configuration, the project's polling against fixed 5 s polling.
+
+For a job that takes 5 s, 30 s and 120 s in all (split evenly over NEW, RUNNING and
+UPDATE_EXISTING_RESOURCES at the Platform simulator), it measures:
+
+- the wall time from the job's completion at the simulator to the create returning ("late by");
+- the GET requests for the configuration's status (the first lookup included) and all requests.
+
+Variants, each against its own simulator so the counts do not mix:
+
+- ``project (provider server)``: ``Create`` through ``python -m pulumi.dynamic`` over gRPC, as
+  ``pulumi up`` runs it (1 s, 1.5 s, 2.25 s … capped at 10 s);
+- ``project (client)``: the same flow with :class:`PlatformClient` in this process (lookup, POST,
+  wait), to show what the provider server adds;
+- ``fixed 5 s (client)``: that flow with ``PollSchedule(5, 1, 5)``: a look right after the POST,
+  then every 5 s.
+
+A job of exactly 5, 30 or 120 s ends right on the fixed 5-second grid (and near the project's
+own grid, which reaches 10 s steps at 0.78 s past a multiple of 10), which flatters whichever
+polling it happens to match. So each duration is also run lengthened by ``--offsets`` (default
+0, 1.25, 2.5 and 3.75 s), and the table gives the mean and the worst over those runs.
+
+Not run by CI; prints a table, no pass/fail. Everything runs at once in threads, so the whole run
+takes about as long as the longest job (~2 minutes)::
+
+    .venv/bin/python -m bench.bench_byok_up [--durations 5 30 120] [--offsets 0 1.25 2.5 3.75]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from providers.byok_config import ByokConfigProvider
+from providers.ims import StaticToken
+from providers.key_identifier import parse_key_identifier
+from providers.platform_api import PlatformClient, PollSchedule
+from tests.platform_simulator import PlatformSimulator
+from tests.provider_host import ProviderHost, serialized, urn_for
+
+NAME = "bench-config"
+KEY = "https://bench-vault.vault.azure.net/keys/bench-key/0123456789abcdef0123456789abcdef"
+URN = urn_for("pulumi-python:dynamic/adobe:ByokConfig", "bench")
+FIXED_5S = PollSchedule(initial=5.0, multiplier=1.0, maximum=5.0)
+
+
+@dataclass(frozen=True)
+class Result:
+    variant: str
+    nominal_seconds: float
+    job_seconds: float
+    total_seconds: float
+    late_seconds: float
+    status_gets: int
+    requests: int
+
+
+def _measure(
+    variant: str, nominal_seconds: float, offset: float, run: Callable[[PlatformSimulator], None]
+) -> Result:
+    job_seconds = nominal_seconds + offset
+    sim = PlatformSimulator(job_durations=(job_seconds / 3,) * 3).start()
+    try:
+        started = time.monotonic()
+        run(sim)
+        finished = time.monotonic()
+        post = next(r for r in sim.requests if r.route == "config" and r.method == "POST")
+        return Result(
+            variant=variant,
+            nominal_seconds=nominal_seconds,
+            job_seconds=job_seconds,
+            total_seconds=finished - started,
+            late_seconds=finished - (post.time + job_seconds),
+            status_gets=sim.count("GET", "config-status"),
+            requests=len(sim.requests),
+        )
+    finally:
+        sim.stop()
+
+
+def _through_provider_server(sim: PlatformSimulator) -> None:
+    config = {
+        "adobe-cmk:clientId": sim.client_id,
+        "adobe-cmk:clientSecret": sim.client_secret,
+        "adobe-cmk:imsUrl": sim.ims_url,
+    }
+    news = {
+        "__provider": serialized(ByokConfigProvider()),
+        "orgId": sim.org_id,
+        "platformUrl": sim.url,
+        "configName": NAME,
+        "keyIdentifier": KEY,
+        "apiGeneration": "current",
+        "waitTimeoutMinutes": 10.0,
+    }
+    with ProviderHost(config, timeout=600) as host:
+        inputs, failures = host.check(URN, news)
+        assert not failures, failures
+        _, outputs = host.create(URN, inputs)
+        assert outputs["status"] == "COMPLETED", outputs
+
+
+def _through_client(poll: PollSchedule) -> Callable[[PlatformSimulator], None]:
+    """The provider's create flow (lookup, POST, wait) on a client with the given schedule."""
+
+    def run(sim: PlatformSimulator) -> None:
+        client = PlatformClient(
+            base_url=sim.url, org_id=sim.org_id, tokens=StaticToken(sim.issue_token()), poll=poll
+        )
+        assert client.get_byok_config(NAME) is None
+        client.create_byok_config(NAME, parse_key_identifier(KEY))
+        assert client.wait_for_byok_config(NAME, 600).status == "COMPLETED"
+
+    return run
+
+
+VARIANTS: dict[str, Callable[[PlatformSimulator], None]] = {
+    "project (provider server)": _through_provider_server,
+    "project (client)": _through_client(PollSchedule()),
+    "fixed 5 s (client)": _through_client(FIXED_5S),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_byok_up", description=__doc__)
+    parser.add_argument("--durations", type=float, nargs="+", default=[5.0, 30.0, 120.0])
+    parser.add_argument("--offsets", type=float, nargs="+", default=[0.0, 1.25, 2.5, 3.75])
+    args = parser.parse_args(argv)
+    jobs = [
+        (variant, seconds, offset)
+        for seconds in args.durations
+        for offset in args.offsets
+        for variant in VARIANTS
+    ]
+    print(f"running {len(jobs)} measurements at once …", file=sys.stderr, flush=True)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(_measure, v, s, o, VARIANTS[v]) for v, s, o in jobs]
+        results = [future.result() for future in futures]
+
+    print("Each run:\n")
+    print("| job | variant | create took | late by | status GETs | all requests |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for r in results:
+        print(
+            f"| {r.job_seconds:g} s | {r.variant} | {r.total_seconds:.1f} s "
+            f"| {r.late_seconds:.2f} s | {r.status_gets} | {r.requests} |"
+        )
+    offsets = ", ".join(f"{o:g}" for o in args.offsets)
+    print(f"\nSummary over the offsets (+{offsets} s):\n")
+    print("| job | variant | late by, mean | late by, worst | status GETs, mean |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for seconds in args.durations:
+        for variant in VARIANTS:
+            runs = [r for r in results if r.nominal_seconds == seconds and r.variant == variant]
+            late = [r.late_seconds for r in runs]
+            gets = statistics.mean(r.status_gets for r in runs)
+            print(
+                f"| {seconds:g} s | {variant} | {statistics.mean(late):.2f} s "
+                f"| {max(late):.2f} s | {gets:.1f} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
