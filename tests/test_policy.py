@@ -358,6 +358,11 @@ COMPLIANT = {
     "bring-your-own-key": lambda: run_main(
         valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID)
     ),
+    "bring-your-own-key-access-granted-elsewhere": lambda: run_main(
+        valid_config(
+            existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID, servicePrincipal="none"
+        )
+    ),
 }
 
 
@@ -415,6 +420,14 @@ def test_vault_purge_protection_rejects_unset_purge_protection(analyzer, stack):
     stack.one(VAULT).remove("properties.enablePurgeProtection")
     (diagnostic,) = analyzer.check(stack).only("vault-purge-protection")
     assert "enablePurgeProtection is unset" in diagnostic.message
+
+
+def test_vault_purge_protection_applies_to_api_versioned_vault_type(analyzer, stack):
+    vault = stack.one(VAULT)
+    vault.type = "azure-native:keyvault/v20240401preview:Vault"
+    vault.set("properties.enablePurgeProtection", False)
+    (diagnostic,) = analyzer.check(stack).only("vault-purge-protection")
+    assert f"vault {vault.name}" in diagnostic.message
 
 
 def test_vault_rbac_authorization_rejects_access_policies(analyzer, stack):
