@@ -317,6 +317,8 @@ def _byok_config_key_in_stack(args: StackValidationArgs, report: ReportViolation
     keys = [r for r in args.resources if _KEY.match(r.resource_type)]
     declared = {location for location in map(_key_location, keys) if None not in location}
     vault_names = {name for vault in vaults for name in _vault_names(vault)}
+    # A vault whose name is not known yet (auto-named, first preview) could be the one named.
+    unnamed_vault = any(not _vault_names(vault) for vault in vaults)
     violations = 0
     for config in configs:
         identifier = _get(config.props, "keyIdentifier")
@@ -343,7 +345,7 @@ def _byok_config_key_in_stack(args: StackValidationArgs, report: ReportViolation
         if not vaults:
             continue
         vault, key = match["vault"].lower(), match["name"].lower()
-        if vault not in vault_names:
+        if vault not in vault_names and not unnamed_vault:
             violations += 1
             report(
                 f"BYOK configuration {config.name}: keyIdentifier names vault {vault}, which this "
@@ -351,7 +353,11 @@ def _byok_config_key_in_stack(args: StackValidationArgs, report: ReportViolation
                 "): Adobe would be sent a key this stack neither protects nor grants access to.",
                 config.urn,
             )
-        elif (vault, key) not in declared and not _vault_has_unnamed_key(keys, vault):
+        elif (
+            vault in vault_names
+            and (vault, key) not in declared
+            and not _vault_has_unnamed_key(keys, vault)
+        ):
             violations += 1
             report(
                 f"BYOK configuration {config.name}: keyIdentifier names key {key} in vault "
