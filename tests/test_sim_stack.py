@@ -1,0 +1,293 @@
+"""The offline stack, ``Pulumi.sim.yaml``: the Adobe side of ``pulumi up``, ``refresh`` and
+``destroy`` against the Platform API simulator, with no Azure or Adobe account.
+
+Always run: the stack file is valid for the settings with the simulator's secret in the
+environment (and only so), declares nothing of Azure under mocks, matches what
+``python -m tests.platform_simulator`` prints and what docs/offline-stack.md says, and its two
+resources go through the real provider server against a simulator exactly as ``up``, ``refresh``,
+``preview`` and ``destroy`` drive them.
+
+Only where the Pulumi CLI is on the PATH: the stack itself, end to end through the Automation API
+(local backend in a temporary folder), against a simulator on the stack's fixed port.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from pulumi.runtime.proto import provider_pb2
+
+from components.settings import Settings, SettingsError, declared_settings
+from providers import credentials
+from providers.app_registration import AppRegistrationProvider
+from providers.byok_config import ByokConfigProvider
+from tests.mocks import run_main
+from tests.platform_simulator import TOKEN_PATH, PlatformSimulator
+from tests.provider_host import ProviderHost, serialized, urn_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SIM_STACK_FILE = ROOT / "Pulumi.sim.yaml"
+OFFLINE_DOC = ROOT / "docs" / "offline-stack.md"
+
+APP = "pulumi-python:dynamic/adobe:AppRegistration"
+BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
+TOP = "adobe-cmk:index:CustomerManagedKey"
+
+#: What the simulator run by hand accepts (its defaults), and what the docs tell users to export.
+SIM_CLIENT_SECRET = "sim-client-secret"
+SIM_ENVIRON = {"ADOBE_CLIENT_SECRET": SIM_CLIENT_SECRET}
+#: Seconds per job status for the simulators started here: COMPLETED within a second.
+QUICK_JOB = (0.1, 0.1, 0.1)
+
+
+def sim_config() -> dict[str, Any]:
+    """The stack file's ``config:`` block, as YAML gives it (native values)."""
+    return dict(yaml.safe_load(SIM_STACK_FILE.read_text(encoding="utf-8"))["config"])
+
+
+def sim_settings(environ: dict[str, str] | None = None) -> Settings:
+    return Settings.from_config(sim_config(), environ=SIM_ENVIRON if environ is None else environ)
+
+
+def sim_port() -> int:
+    port = urlsplit(sim_settings().platform_url).port
+    assert port is not None, "the sim stack's platformUrl names no port"
+    return port
+
+
+# --- the stack file --------------------------------------------------------------------------
+
+
+def test_sim_stack_is_valid_with_the_simulators_secret_in_the_environment():
+    settings = sim_settings()
+    assert settings.credential_source.startswith("client credential"), settings.credential_source
+    assert settings.existing_key is not None, "the sim stack must bring its own key"
+    assert settings.service_principal == "none"
+    assert not settings.uses_azure, "the sim stack would ask Azure for something"
+
+
+def test_sim_stack_needs_the_secret_from_the_environment():
+    with pytest.raises(SettingsError) as caught:
+        sim_settings(environ={})
+    assert caught.value.key == "adobe-cmk:clientSecret", str(caught.value)
+
+
+def test_sim_stack_points_every_url_at_one_local_simulator():
+    settings = sim_settings()
+    platform = urlsplit(settings.platform_url)
+    assert platform.scheme == "http" and platform.hostname == "127.0.0.1", settings.platform_url
+    assert settings.ims_url == f"{settings.platform_url}{TOKEN_PATH}", settings.ims_url
+
+
+def test_sim_stack_holds_no_secret_and_only_declared_keys():
+    config = sim_config()
+    declared = {setting.key for setting in declared_settings().values()}
+    assert set(config) <= declared, f"not settings of this program: {set(config) - declared}"
+    assert "adobe-cmk:clientSecret" not in config and "adobe-cmk:accessToken" not in config
+    assert not any(isinstance(v, dict) and "secure" in v for v in config.values()), config
+
+
+def test_sim_stack_declares_only_the_two_adobe_resources():
+    run = run_main(sim_config(), environ=SIM_ENVIRON)
+    settings = sim_settings()
+    assert sorted(run.types()) == [APP, BYOK], run.types()
+    components = [r.type for r in run.registrations if not r.custom]
+    assert components == [TOP], f"components besides {TOP}: {components}"
+    assert run.invokes == [], [call.token for call in run.invokes]
+    for registration in (run.one(APP), run.one(BYOK)):
+        assert registration.inputs["platformUrl"] == settings.platform_url, registration.urn
+        assert registration.inputs["orgId"] == settings.org_id, registration.urn
+    byok = run.one(BYOK)
+    assert settings.existing_key is not None
+    assert byok.inputs["keyIdentifier"] == settings.existing_key.key_id, byok.urn
+    assert not byok.protect and byok.retain_on_delete, f"{byok.urn}: destroy must retain it"
+
+
+def test_simulator_prints_the_credentials_the_sim_stack_expects():
+    """``python -m tests.platform_simulator`` (what the docs run) accepts the stack's org and
+    client id and the secret the docs export."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.platform_simulator", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        banner = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+    printed = dict(re.findall(r"(org|client id|client secret) (\S+?)(?:;|\.\s|$)", banner))
+    config = sim_config()
+    assert printed == {
+        "org": config["adobe-cmk:orgId"],
+        "client id": config["adobe-cmk:clientId"],
+        "client secret": SIM_CLIENT_SECRET,
+    }, banner
+
+
+def test_offline_doc_runs_the_simulator_on_the_stacks_port_with_its_secret():
+    doc = OFFLINE_DOC.read_text(encoding="utf-8")
+    assert f"python -m tests.platform_simulator --port {sim_port()}" in doc
+    assert f"ADOBE_CLIENT_SECRET={SIM_CLIENT_SECRET}" in doc
+
+
+# --- the stack's resources through the provider server, no CLI ------------------------------
+
+
+@pytest.fixture
+def simulator() -> Iterator[PlatformSimulator]:
+    credentials.forget_all()
+    with PlatformSimulator(job_durations=QUICK_JOB) as sim:
+        yield sim
+    credentials.forget_all()
+
+
+def _engine_inputs(registration_inputs: dict[str, Any], url: str, provider: str) -> dict[str, Any]:
+    """A registration's inputs as the engine sends them, with the simulator's URL."""
+    inputs = {k: v for k, v in registration_inputs.items() if k != "__provider"}
+    inputs["platformUrl"] = url
+    return {**inputs, "__provider": provider}
+
+
+def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start_host):
+    """What the CLI test does, without the CLI: the sim stack's own inputs (from the program
+    under mocks), the simulator on a free port instead of the stack's fixed one."""
+    run = run_main(sim_config(), environ=SIM_ENVIRON)
+    config = {
+        **{k: str(v) for k, v in sim_config().items()},
+        "adobe-cmk:platformUrl": simulator.url,
+        "adobe-cmk:imsUrl": simulator.ims_url,
+    }
+    host: ProviderHost = start_host(config, env=SIM_ENVIRON)
+    app_urn, byok_urn = urn_for(APP, "adobe-cmk-app"), urn_for(BYOK, "adobe-cmk-byok")
+    app_news = _engine_inputs(
+        run.one(APP).inputs, simulator.url, serialized(AppRegistrationProvider())
+    )
+    byok_news = _engine_inputs(
+        run.one(BYOK).inputs, simulator.url, serialized(ByokConfigProvider())
+    )
+    name = sim_settings().config_name
+
+    # up
+    app_inputs, failures = host.check(app_urn, app_news)
+    assert failures == [], failures
+    app_id, app_outs = host.create(app_urn, app_inputs)
+    byok_inputs, failures = host.check(byok_urn, byok_news)
+    assert failures == [], failures
+    byok_id, byok_outs = host.create(byok_urn, byok_inputs)
+    assert byok_id == name and byok_outs["status"] == "COMPLETED", byok_outs
+    assert simulator.configs[name]["status"] == "COMPLETED", simulator.configs
+    assert simulator.count("POST", "config") == 1
+
+    # refresh (read), then a preview (diff of the program's inputs against the refreshed
+    # state): no change for either resource
+    _, app_read, _ = host.read(app_urn, app_id, app_outs, app_inputs)
+    _, byok_read, _ = host.read(byok_urn, byok_id, byok_outs, byok_inputs)
+    assert byok_read["status"] == "COMPLETED", byok_read
+    for urn, resource_id, state, inputs in (
+        (app_urn, app_id, app_read, app_inputs),
+        (byok_urn, byok_id, byok_read, byok_inputs),
+    ):
+        diff = host.diff(urn, resource_id, state, inputs)
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, f"{urn}: {diff}"
+
+    # destroy: the configuration is retained (the engine never calls its delete); the app
+    # registration's delete makes no call either
+    host.delete(app_urn, app_id, app_read)
+    assert simulator.configs[name]["status"] == "COMPLETED", "destroy touched the configuration"
+    assert simulator.count("POST", "config") == 1
+    methods = {(request.method, request.route) for request in simulator.requests}
+    assert methods <= {
+        ("POST", "token"),
+        ("GET", "app-registration"),
+        ("GET", "config-status"),
+        ("POST", "config"),
+    }, methods
+
+
+# --- the stack itself, end to end, where the Pulumi CLI is installed ------------------------
+
+#: The project, for a copy of it: the CLI writes an encryption salt into the stack file it uses,
+#: so the test runs a copy, never the working tree. Files are copied (the CLI must see the copy's
+#: folder as the project's), the packages and the virtualenv linked.
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", SIM_STACK_FILE.name)
+PROJECT_LINKS = ("components", "providers", ".venv")
+
+
+@pytest.mark.skipif(
+    shutil.which("pulumi") is None,
+    reason="the Pulumi CLI is not on the PATH: the offline stack's end-to-end run needs it "
+    "(test_sim_stack_resources_run_up_refresh_preview_and_destroy covers the same path without)",
+)
+@pytest.mark.timeout(900)
+def test_sim_stack_end_to_end_through_the_automation_api(tmp_path, monkeypatch):
+    from pulumi import automation as auto
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for file_name in PROJECT_FILES:
+        shutil.copy(ROOT / file_name, project / file_name)
+    for link in PROJECT_LINKS:
+        (project / link).symlink_to(ROOT / link, target_is_directory=True)
+    backend = tmp_path / "state"
+    backend.mkdir()
+    env = {
+        **SIM_ENVIRON,
+        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "sim",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    for variable in ("ADOBE_CLIENT_ID", "ADOBE_ACCESS_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)  # the CLI passes its environment on
+
+    name = sim_settings().config_name
+    credentials.forget_all()
+    try:
+        sim = PlatformSimulator(port=sim_port(), job_durations=QUICK_JOB).start()
+    except OSError as exc:
+        pytest.fail(
+            f"port {sim_port()} of Pulumi.sim.yaml is taken (a simulator run by hand?): {exc}"
+        )
+    output: list[str] = []
+    try:
+        stack = auto.create_or_select_stack(
+            "sim",
+            work_dir=str(project),
+            opts=auto.LocalWorkspaceOptions(env_vars=env),
+        )
+        try:
+            up = stack.up(on_output=output.append)
+            assert up.summary.result == "succeeded", "".join(output)
+            assert up.outputs["configStatus"].value == "COMPLETED", up.outputs
+            assert sim.configs[name]["status"] == "COMPLETED", sim.configs
+            assert sim.count("POST", "config") == 1, "".join(output)
+
+            refresh = stack.refresh(on_output=output.append)
+            assert refresh.summary.result == "succeeded", "".join(output)
+            # Raises CommandError when the preview finds any change.
+            stack.preview(expect_no_changes=True, on_output=output.append)
+
+            destroy = stack.destroy(on_output=output.append)
+            assert destroy.summary.result == "succeeded", "".join(output)
+            assert sim.configs[name]["status"] == "COMPLETED", "destroy touched the configuration"
+            assert sim.count("POST", "config") == 1, "".join(output)
+            assert {r.method for r in sim.requests} <= {"GET", "POST"}, sim.requests
+        finally:
+            stack.workspace.remove_stack("sim")
+    finally:
+        sim.stop()
+        credentials.forget_all()
