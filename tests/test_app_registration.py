@@ -224,13 +224,17 @@ def test_update_tenant_id_returns_every_output(
 # ---- delete and preview -----------------------------------------------------------------------
 
 
-def test_delete_makes_no_request(simulator: PlatformSimulator, host_for: Host) -> None:
-    host = host_for(simulator)
-    _, resource_id, outputs = created(host, news_for(simulator))
-    simulator.clear_log()
+@pytest.mark.parametrize("generation", ["current", "beta"])
+def test_delete_makes_no_request(
+    make_simulator: Callable[..., PlatformSimulator], host_for: Host, generation: str
+) -> None:
+    sim = make_simulator(app_generation=generation)
+    host = host_for(sim)
+    _, resource_id, outputs = created(host, news_for(sim))
+    sim.clear_log()
     host.delete(URN, resource_id, outputs)
-    assert simulator.requests == []
-    assert "stays at Adobe" in host.stderr
+    assert sim.requests == []
+    assert f"app registration for {sim.org_id} stays at Adobe" in host.stderr
 
 
 def test_preview_with_unknown_inputs_makes_no_request(

@@ -55,8 +55,8 @@ NAME = "cmk-config"
 #: look, for tests whose subject is not the waiting; FAST: done before its second look (1 s).
 INSTANT = (0.0, 0.0, 0.0)
 FAST = (0.05, 0.05, 0.05)
-#: Still RUNNING at the client's second look (1 s), COMPLETED at its third (2.5 s).
-SLOW = (0.05, 1.5, 0.05)
+#: NEW at the client's first look, RUNNING at its second (1 s), COMPLETED at its third (2.5 s).
+SLOW = (0.3, 1.2, 0.05)
 REQUEST_ID = re.compile(r"x-request-id: [A-Za-z0-9]{32}\b")
 
 Host = Callable[[PlatformSimulator], ProviderHost]
@@ -119,12 +119,12 @@ def posts(sim: PlatformSimulator) -> list[int]:
 def seed(sim: PlatformSimulator, name: str = NAME, key: str = KEY, status: str = "") -> str:
     """Send a configuration to the simulator directly (as an earlier, forgotten run did), wait
     until it reaches ``status`` (if given), clear the request log; returns its id."""
-    body = {
-        "name": name,
-        "type": "BYOK_CONFIG",
-        "imsOrgId": sim.org_id,
-        "configData": {"providerType": "AZURE_KEYVAULT", "keyVaultKeyIdentifier": key},
-    }
+    config_data = {"providerType": "AZURE_KEYVAULT"}
+    if sim.config_generation == "beta":
+        config_data.update(keyVaultUri=key, keyName=key.split("/")[-2])
+    else:
+        config_data["keyVaultKeyIdentifier"] = key
+    body = {"name": name, "type": "BYOK_CONFIG", "imsOrgId": sim.org_id, "configData": config_data}
     headers = {
         "Authorization": f"Bearer {sim.issue_token()}",
         "x-api-key": "acp_provisioning",
@@ -141,11 +141,14 @@ def seed(sim: PlatformSimulator, name: str = NAME, key: str = KEY, status: str =
 
 
 def after_post(sim: PlatformSimulator, action: Callable[[], None]) -> threading.Thread:
-    """Run ``action`` in a thread as soon as the simulator has received a configuration POST."""
+    """Run ``action`` in a thread as soon as the simulator has answered a configuration POST."""
+
+    def answered() -> bool:
+        return any(r.route == "config" and r.status for r in sim.requests)
 
     def run() -> None:
         deadline = time.monotonic() + 30
-        while sim.count("POST", "config") == 0 and time.monotonic() < deadline:
+        while not answered() and time.monotonic() < deadline:
             time.sleep(0.005)
         action()
 
@@ -296,10 +299,11 @@ def test_update_other_key_posts_again_and_waits(
     assert updated["configId"] == sim.configs[NAME]["id"] != outputs["configId"]
 
 
+@pytest.mark.parametrize("generation", ["current", "beta"])
 def test_delete_makes_no_request_and_leaves_configuration(
-    make_simulator: MakeSimulator, host_for: Host
+    make_simulator: MakeSimulator, host_for: Host, generation: str
 ) -> None:
-    sim = make_simulator(job_durations=INSTANT)
+    sim = make_simulator(config_generation=generation, job_durations=INSTANT)
     host = host_for(sim)
     _, resource_id, outputs = created(host, news_for(sim))
     sim.clear_log()
@@ -378,11 +382,12 @@ def test_diff_failed_status_in_state_is_update(live: Any) -> None:
 # ---- create is safe to repeat -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("generation", ["current", "beta"])
 @pytest.mark.parametrize("key", [KEY, KEY_NEW_VERSION])
 def test_create_adopts_completed_configuration_without_post(
-    make_simulator: MakeSimulator, host_for: Host, key: str
+    make_simulator: MakeSimulator, host_for: Host, key: str, generation: str
 ) -> None:
-    sim = make_simulator(job_durations=INSTANT)
+    sim = make_simulator(config_generation=generation, job_durations=INSTANT)
     config_id = seed(sim, key=KEY, status="COMPLETED")
     _, resource_id, outputs = created(host_for(sim), news_for(sim, key=key))
     assert resource_id == NAME
@@ -392,10 +397,11 @@ def test_create_adopts_completed_configuration_without_post(
     assert outputs["keyIdentifier"] == key
 
 
+@pytest.mark.parametrize("generation", ["current", "beta"])
 def test_create_resumes_after_wait_timeout_without_second_post(
-    make_simulator: MakeSimulator, host_for: Host
+    make_simulator: MakeSimulator, host_for: Host, generation: str
 ) -> None:
-    sim = make_simulator(job_durations=(0.05, 0.9, 0.05))
+    sim = make_simulator(config_generation=generation, job_durations=(0.05, 0.9, 0.05))
     host = host_for(sim)
     message = failure(lambda: created(host, news_for(sim, wait=0.005)))
     assert "still" in message and "pulumi up" in message, message
@@ -409,17 +415,20 @@ def test_create_resumes_after_wait_timeout_without_second_post(
 def test_create_resumes_running_configuration_without_post(
     make_simulator: MakeSimulator, host_for: Host
 ) -> None:
-    sim = make_simulator(job_durations=(0.05, 0.5, 0.05))
+    sim = make_simulator(job_durations=(0.05, 1.0, 0.05))
     seed(sim, status="RUNNING")
-    _, _, outputs = created(host_for(sim), news_for(sim))
+    host = host_for(sim)
+    _, _, outputs = created(host, news_for(sim))
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == []
+    assert f"BYOK configuration {NAME} is still running at Adobe: waiting again" in host.stderr
 
 
+@pytest.mark.parametrize("generation", ["current", "beta"])
 def test_create_failed_job_reports_reason_name_request_id_and_causes(
-    make_simulator: MakeSimulator, host_for: Host
+    make_simulator: MakeSimulator, host_for: Host, generation: str
 ) -> None:
-    sim = make_simulator(job_durations=INSTANT)
+    sim = make_simulator(config_generation=generation, job_durations=INSTANT)
     sim.mark_bad_key(KEY)
     message = failure(lambda: created(host_for(sim), news_for(sim)))
     assert FAILED_KEY_MESSAGE in message, message
@@ -469,7 +478,8 @@ def test_create_throttled_post_is_sent_again_after_retry_after(
     make_simulator: MakeSimulator, host_for: Host, retry_after: str
 ) -> None:
     sim = make_simulator(job_durations=INSTANT)
-    header = "1" if retry_after == "seconds" else formatdate(time.time() + 2, usegmt=True)
+    # A date has whole seconds and starts ageing now: 3 s ahead leaves well over 1 s at the POST.
+    header = "1" if retry_after == "seconds" else formatdate(time.time() + 3, usegmt=True)
     sim.inject("config", Fault("status", status=429, retry_after=header, method="POST"))
     _, _, outputs = created(host_for(sim), news_for(sim))
     assert outputs["status"] == "COMPLETED"
@@ -562,6 +572,23 @@ def test_create_first_lookup_rides_out_malformed_json(
     _, _, outputs = created(host_for(sim), news_for(sim))
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == [200]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="client bug: when the lookup after a lost POST answer fails transiently "
+    "(PlatformClient._lookup_after_lost_post returns None), the POST is sent a second time",
+)
+def test_create_lost_post_answer_then_unreadable_lookup_is_not_sent_twice(
+    make_simulator: MakeSimulator, host_for: Host
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    sim.inject("config-status", Fault("slow", delay=0.0))  # the first lookup answers normally
+    sim.inject("config-status", Fault("malformed_json", method="GET"))  # the second does not
+    sim.inject("config", Fault("drop", after_processing=True, method="POST"))
+    _, _, outputs = created(host_for(sim), news_for(sim))
+    assert outputs["status"] == "COMPLETED"
+    assert sim.count("POST", "config") == 1
 
 
 @pytest.mark.parametrize(
@@ -777,15 +804,22 @@ def restore_provider_logging() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("restore_provider_logging")
+@pytest.mark.parametrize(
+    ("provider_class", "module"),
+    [
+        (ByokConfigProvider, b"providers.byok_config"),
+        (AppRegistrationProvider, b"providers.app_registration"),
+    ],
+)
 def test_configured_provider_serializes_without_credentials(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, provider_class: type, module: bytes
 ) -> None:
     secret = "config-secret-0b7e"
     env_secret = "env-secret-91d2"
     monkeypatch.setenv("ADOBE_CLIENT_ID", "env-client")
     monkeypatch.setenv("ADOBE_CLIENT_SECRET", env_secret)
     monkeypatch.setenv("ADOBE_ACCESS_TOKEN", "env-token-77aa")
-    provider = ByokConfigProvider()
+    provider = provider_class()
     raw = {
         "adobe-cmk:clientId": "config-client",
         "adobe-cmk:clientSecret": secret,
@@ -797,7 +831,7 @@ def test_configured_provider_serializes_without_credentials(
     for value in (secret, env_secret, "env-token-77aa", "config-client"):
         assert value.encode() not in blob
     # Pickled by reference: the provider process imports the class from the program directory.
-    assert b"providers.byok_config" in blob
+    assert module in blob
     assert len(blob) < 200
 
 
