@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,6 @@ import yaml
 from pulumi.runtime.proto import provider_pb2
 
 from components.settings import Settings, SettingsError, declared_settings
-from providers import credentials
 from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import ByokConfigProvider
 from tests.mocks import run_main
@@ -45,7 +43,7 @@ TOP = "adobe-cmk:index:CustomerManagedKey"
 #: What the simulator run by hand accepts (its defaults), and what the docs tell users to export.
 SIM_CLIENT_SECRET = "sim-client-secret"
 SIM_ENVIRON = {"ADOBE_CLIENT_SECRET": SIM_CLIENT_SECRET}
-#: Seconds per job status for the simulators started here: COMPLETED within a second.
+#: Seconds per job status for the simulator the CLI test starts: COMPLETED within a second.
 QUICK_JOB = (0.1, 0.1, 0.1)
 
 
@@ -148,14 +146,6 @@ def test_offline_doc_runs_the_simulator_on_the_stacks_port_with_its_secret():
 # --- the stack's resources through the provider server, no CLI ------------------------------
 
 
-@pytest.fixture
-def simulator() -> Iterator[PlatformSimulator]:
-    credentials.forget_all()
-    with PlatformSimulator(job_durations=QUICK_JOB) as sim:
-        yield sim
-    credentials.forget_all()
-
-
 def _engine_inputs(registration_inputs: dict[str, Any], url: str, provider: str) -> dict[str, Any]:
     """A registration's inputs as the engine sends them, with the simulator's URL."""
     inputs = {k: v for k, v in registration_inputs.items() if k != "__provider"}
@@ -165,7 +155,8 @@ def _engine_inputs(registration_inputs: dict[str, Any], url: str, provider: str)
 
 def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start_host):
     """What the CLI test does, without the CLI: the sim stack's own inputs (from the program
-    under mocks), the simulator on a free port instead of the stack's fixed one."""
+    under mocks), the simulator (conftest's: jobs of 0.1 s per status) on a free port instead of
+    the stack's fixed one."""
     run = run_main(sim_config(), environ=SIM_ENVIRON)
     config = {
         **{k: str(v) for k, v in sim_config().items()},
@@ -207,7 +198,9 @@ def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start
 
     # destroy: the configuration is retained (the engine never calls its delete); the app
     # registration's delete makes no call either
+    before = len(simulator.requests)
     host.delete(app_urn, app_id, app_read)
+    assert simulator.requests[before:] == [], "the app registration's delete called Adobe"
     assert simulator.configs[name]["status"] == "COMPLETED", "destroy touched the configuration"
     assert simulator.count("POST", "config") == 1
     methods = {(request.method, request.route) for request in simulator.requests}
@@ -255,7 +248,6 @@ def test_sim_stack_end_to_end_through_the_automation_api(tmp_path, monkeypatch):
         monkeypatch.delenv(variable, raising=False)  # the CLI passes its environment on
 
     name = sim_settings().config_name
-    credentials.forget_all()
     try:
         sim = PlatformSimulator(port=sim_port(), job_durations=QUICK_JOB).start()
     except OSError as exc:
@@ -290,4 +282,3 @@ def test_sim_stack_end_to_end_through_the_automation_api(tmp_path, monkeypatch):
             stack.workspace.remove_stack("sim")
     finally:
         sim.stop()
-        credentials.forget_all()
