@@ -40,7 +40,12 @@ from providers.errors import (
 )
 from providers.ims import TokenSource
 from providers.key_identifier import KeyIdentifier, parse_key_identifier
-from providers.transport import DEFAULT_TIMEOUT, RETRY_DEADLINE_SECONDS, build_session
+from providers.transport import (
+    DEFAULT_TIMEOUT,
+    MAX_RETRIES,
+    RETRY_DEADLINE_SECONDS,
+    build_session,
+)
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +310,10 @@ class PlatformClient:
                 wait = throttled.retry_after
                 error: PlatformError = throttled.error
             except TransientError as exc:
-                # The POST may or may not have reached Adobe: look before sending again.
-                found = self._lookup_after_lost_post(name)
+                # The POST may or may not have reached Adobe: look before sending again. A lookup
+                # that cannot answer (its own retries spent) leaves the fate unknown, and then
+                # nothing is sent: `pulumi up` again starts with a lookup.
+                found = self._lookup_after_lost_post(name, exc)
                 if found is not None and found.config_id != previous_id:
                     log.info(
                         "POST %s answer was lost, but configuration %s exists", CONFIG_PATH, name
@@ -369,11 +376,19 @@ class PlatformClient:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    def _lookup_after_lost_post(self, name: str) -> ByokConfigDetails | None:
+    def _lookup_after_lost_post(self, name: str, lost: TransientError) -> ByokConfigDetails | None:
         try:
             return self.get_byok_config(name)
-        except TransientError:
-            return None
+        except TransientError as exc:
+            raise TransientError(
+                f"the answer to sending BYOK configuration {name!r} was lost ({lost.summary}) "
+                f"and looking it up failed too ({exc.summary}); it was not sent again: run "
+                "`pulumi up` again, which looks it up first",
+                method="POST",
+                path=CONFIG_PATH,
+                status=exc.status,
+                request_id=exc.request_id or lost.request_id,
+            ) from None
 
     def _sleep_before(self, deadline: float, seconds: float, *, allow_partial: bool = True) -> bool:
         """Sleep ``seconds`` unless that ends past ``deadline``. With ``allow_partial`` a last,
@@ -406,6 +421,8 @@ class PlatformClient:
         url = self.base_url + path
         deadline = self._clock() + self._retry_deadline
         renewed = False
+        unreadable: float | None = None
+        unreadable_count = 0
         while True:
             token = self._tokens.token()
             headers = {
@@ -449,6 +466,17 @@ class PlatformClient:
             try:
                 return response.json(), request_id
             except ValueError:
+                # A truncated answer to a GET is read again (urllib3 retries only on statuses
+                # and connection errors); a POST's is handled by its caller, who looks up first.
+                unreadable = self._poll.next(unreadable)
+                unreadable_count += 1
+                if (
+                    method == "GET"
+                    and unreadable_count <= MAX_RETRIES
+                    and self._sleep_before(deadline, unreadable, allow_partial=False)
+                ):
+                    log.warning("%s %s: answer is not valid JSON, reading it again", method, path)
+                    continue
                 raise TransientError(
                     "Adobe's answer is not valid JSON",
                     method=method,

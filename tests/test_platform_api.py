@@ -325,12 +325,31 @@ def test_get_retry_after_beyond_the_deadline_fails_at_once(simulator: PlatformSi
     assert simulator.count("GET", "config-status") == 1
 
 
-def test_get_malformed_json_raises_transient_error(
+def test_get_malformed_json_is_read_again(
     simulator: PlatformSimulator, client: PlatformClient
 ) -> None:
     simulator.inject("app-registration", Fault("malformed_json"))
+    assert client.get_app_registration() is not None
+    assert statuses_at(simulator, "app-registration") == [200, 200]
+
+
+def test_get_malformed_json_every_time_raises_transient_error(
+    simulator: PlatformSimulator, client: PlatformClient
+) -> None:
+    simulator.inject("app-registration", Fault("malformed_json", count=50))
     with pytest.raises(TransientError, match="not valid JSON"):
         client.get_app_registration()
+    assert simulator.count("GET", "app-registration") == 6, "first attempt and five more"
+
+
+def test_post_lost_and_lookup_failing_is_not_sent_again(simulator: PlatformSimulator) -> None:
+    client, _ = make_client(simulator, deadline=1.0)
+    simulator.inject("config", Fault("drop", after_processing=True))
+    simulator.inject("config-status", Fault("status", status=503, count=50))
+    with pytest.raises(TransientError, match="it was not sent again") as caught:
+        client.create_byok_config("cfg", KEY)
+    assert "pulumi up" in str(caught.value)
+    assert simulator.count("POST", "config") == 1
 
 
 # -- permanent errors -----------------------------------------------------------------------------
