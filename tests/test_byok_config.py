@@ -559,26 +559,18 @@ def test_create_first_lookup_rides_out_transient_fault(
     assert lookups[: fault.count + 1] == [expected] * fault.count + [404]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client bug: an unreadable 200 answer to a GET raises TransientError without a retry "
-    "(PlatformClient._send), and ByokConfig's first lookup does not catch it",
-)
 def test_create_first_lookup_rides_out_malformed_json(
     make_simulator: MakeSimulator, host_for: Host
 ) -> None:
     sim = make_simulator(job_durations=INSTANT)
     sim.inject("config-status", Fault("malformed_json", method="GET"))
-    _, _, outputs = created(host_for(sim), news_for(sim))
+    host = host_for(sim)
+    _, _, outputs = created(host, news_for(sim))
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == [200]
+    assert "not valid JSON, reading it again" in host.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client bug: when the lookup after a lost POST answer fails transiently "
-    "(PlatformClient._lookup_after_lost_post returns None), the POST is sent a second time",
-)
 def test_create_lost_post_answer_then_unreadable_lookup_is_not_sent_twice(
     make_simulator: MakeSimulator, host_for: Host
 ) -> None:
