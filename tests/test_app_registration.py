@@ -13,7 +13,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from providers.app_registration import AppRegistrationProvider
+from providers.app_registration import PROPERTIES, AppRegistrationProvider
 from tests.platform_simulator import APPLICATION_ID, PlatformSimulator
 from tests.provider_host import UNKNOWN, ProviderHost, serialized, urn_for
 
@@ -128,6 +128,15 @@ def test_create_with_tenant_id_puts_tenant_in_consent_url(
         "/common/", f"/{TENANT}/", 1
     )
     assert "/common/" in outputs["consentUrl"]
+
+
+def test_create_outputs_are_the_declared_properties(
+    simulator: PlatformSimulator, host_for: Host
+) -> None:
+    _, _, outputs = created(host_for(simulator), news_for(simulator, tenantId=TENANT))
+    # Only keys in the resource's props become outputs: _outputs and PROPERTIES must agree.
+    assert set(outputs) - {"__provider"} == set(PROPERTIES.values())
+    assert all(value not in (None, "") for value in outputs.values()), outputs
 
 
 # ---- read -------------------------------------------------------------------------------------

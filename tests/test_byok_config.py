@@ -26,7 +26,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from providers import credentials
 from providers.app_registration import AppRegistrationProvider
-from providers.byok_config import ByokConfigProvider
+from providers.byok_config import PROPERTIES, ByokConfigProvider
 from tests.conftest import credentials_config
 from tests.platform_simulator import (
     CONFIG_PATH,
@@ -184,6 +184,16 @@ def test_create_posts_once_and_waits_until_completed(
         }
     else:
         assert config_data == {"providerType": "AZURE_KEYVAULT", "keyVaultKeyIdentifier": KEY}
+
+
+def test_create_outputs_are_the_declared_properties(
+    make_simulator: MakeSimulator, host_for: Host
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    _, _, outputs = created(host_for(sim), news_for(sim))
+    # Only keys in the resource's props become outputs: _outputs and PROPERTIES must agree.
+    assert set(outputs) - {"__provider"} == set(PROPERTIES.values())
+    assert all(value not in (None, "") for value in outputs.values()), outputs
 
 
 def test_create_reports_each_status_change_on_stderr(
