@@ -58,6 +58,8 @@ MAX_WAIT_MINUTES = 1440
 #: Settings that only shape a vault and key the program creates; with bring-your-own-key they
 #: could do nothing, so a non-default value is refused rather than silently ignored.
 CREATION_ONLY = (
+    "createResourceGroup",
+    "tags",
     "resourceGroupName",
     "keyVaultName",
     "keyVaultSku",
@@ -66,6 +68,7 @@ CREATION_ONLY = (
     "keySize",
     "keyRotationDays",
     "keyExpiryDays",
+    "keyNotifyDaysBeforeExpiry",
     "allowedIpRanges",
 )
 
@@ -411,6 +414,13 @@ def _build(r: _Reader) -> Settings:
     rotation = _rotation(r)
     allowed = _allowed_ip_ranges(r)
     role_scope = r.choice("roleScope", ROLE_SCOPES)
+    if service_principal == "none" and not r.is_default("roleScope"):
+        raise r.fail(
+            "roleScope",
+            "only places the role assignment this program makes, and adobe-cmk:servicePrincipal "
+            "is none (access is managed elsewhere): remove it "
+            "(`pulumi config rm adobe-cmk:roleScope`)",
+        )
     protect = r.boolean("protect")
 
     return Settings(

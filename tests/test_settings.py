@@ -388,6 +388,20 @@ def test_settings_existing_key_refuses_settings_for_a_created_vault():
     assert_names(error, "allowedIpRanges", "existingKeyId", "pulumi config rm")
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("tags", ["owner=team"]), ("createResourceGroup", False), ("keyNotifyDaysBeforeExpiry", 14)],
+)
+def test_settings_existing_key_refuses_group_and_rotation_settings(name, value):
+    error = error_of(existingKeyId=KEY_ID, existingVaultId=VAULT_ID, **{name: value})
+    assert_names(error, name, "existingKeyId", "pulumi config rm")
+
+
+def test_settings_access_managed_elsewhere_refuses_a_role_scope():
+    error = error_of(servicePrincipal="none", roleScope="key")
+    assert_names(error, "roleScope", "servicePrincipal", "none", "pulumi config rm")
+
+
 def test_settings_existing_key_is_described_in_every_shape():
     settings = build(existingKeyId=KEY_ID, existingVaultId=VAULT_ID, location=None)
     key = settings.existing_key
