@@ -261,9 +261,10 @@ class ByokConfigProvider(AdobeProvider):
         except JobFailedError as exc:
             raise RuntimeError(f"{exc}; {FAILURE_CAUSES}") from None
         except WaitTimeoutError as exc:
+            minutes = f"{timeout_minutes:g} minute{'' if timeout_minutes == 1 else 's'}"
             raise RuntimeError(
                 f"BYOK configuration {name!r} is still {exc.last_status or 'not visible'} at Adobe "
-                f"after {timeout_minutes:g} minutes (adobe-cmk:waitTimeoutMinutes); the job goes "
+                f"after {minutes} (adobe-cmk:waitTimeoutMinutes); the job goes "
                 "on at Adobe, and running `pulumi up` again resumes waiting without a second POST"
             ) from None
 
@@ -279,8 +280,8 @@ def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], 
     """``(changed properties, properties that force a replacement)``.
 
     A new version of the same key is no change; another vault or key name is an update; a
-    configuration that ``FAILED`` (seen by a refresh) is sent again; unknown values count as
-    changed.
+    configuration that a refresh saw ``FAILED`` is sent again, and one it saw still running is
+    waited for again (``status``); unknown values count as changed.
     """
     changes: list[str] = []
     for name in INPUTS:
@@ -294,8 +295,13 @@ def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], 
                 changes.append(name)
         elif old != new:
             changes.append(name)
-    if olds.get("status") == FAILURE_STATUS and "keyIdentifier" not in changes:
+    status = olds.get("status")
+    if status == FAILURE_STATUS and "keyIdentifier" not in changes:
         changes.append("keyIdentifier")
+    elif status not in (None, FAILURE_STATUS, SUCCESS_STATUS) and not changes:
+        # A refresh found the job running again: `up` waits for it (no POST), and a drift
+        # check sees that Adobe is not settled on the key.
+        changes.append("status")
     return changes, [name for name in changes if name in REPLACE_ON]
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import requests
@@ -48,6 +48,8 @@ from providers.transport import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ApiGeneration = Literal["current", "beta"]
 API_GENERATIONS: tuple[str, ...] = ("current", "beta")
@@ -250,15 +252,20 @@ class PlatformClient:
         return parse_app_registration(body, request_id)
 
     def start_app_registration(self) -> None:
-        """``POST byok/app-registration`` with no body (beta generation; a repeat is harmless)."""
-        self._send("POST", APP_REGISTRATION_PATH, resend_post=True)
+        """``POST byok/app-registration`` with no body (beta generation). A repeat is harmless, so
+        a lost or throttled POST is simply sent again, within the retry deadline."""
+        self._post(APP_REGISTRATION_PATH, None, after_lost=lambda _error: None)
 
     def wait_for_app_registration(self, timeout_seconds: float) -> AppRegistrationDetails:
         """Poll ``GET byok/app-registration`` until it answers 200 or ``timeout_seconds`` pass."""
         deadline = self._clock() + timeout_seconds
         interval: float | None = None
         while True:
-            details = self.get_app_registration()
+            try:
+                details = self.get_app_registration()
+            except TransientError as exc:
+                log.warning("checking the app registration failed, will retry: %s", exc)
+                details = None
             if details is not None:
                 return details
             interval = self._poll.next(interval)
@@ -296,36 +303,25 @@ class PlatformClient:
         requests are sent again after ``Retry-After``.
         """
         body = byok_config_body(name, self.org_id, key, generation)
-        deadline = self._clock() + self._retry_deadline
-        interval: float | None = None
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                answer, request_id = self._send("POST", CONFIG_PATH, json=body)
-                details = parse_byok_config(name, answer, request_id)
-                log.info("sent BYOK configuration %s (id %s)", name, details.config_id)
-                return details
-            except _Throttled as throttled:
-                wait = throttled.retry_after
-                error: PlatformError = throttled.error
-            except TransientError as exc:
-                # The POST may or may not have reached Adobe: look before sending again. A lookup
-                # that cannot answer (its own retries spent) leaves the fate unknown, and then
-                # nothing is sent: `pulumi up` again starts with a lookup.
-                found = self._lookup_after_lost_post(name, exc)
-                if found is not None and found.config_id != previous_id:
-                    log.info(
-                        "POST %s answer was lost, but configuration %s exists", CONFIG_PATH, name
-                    )
-                    return found
-                interval = self._poll.next(interval)
-                wait, error = interval, exc
-            if not self._sleep_before(deadline, wait, allow_partial=False):
-                raise error
-            log.warning(
-                "sending POST %s again (attempt %d, after %.1fs)", CONFIG_PATH, attempt + 1, wait
-            )
+
+        def after_lost(lost: TransientError) -> ByokConfigDetails | None:
+            # The POST may or may not have reached Adobe: look before sending again. A lookup
+            # that cannot answer (its own retries spent) leaves the fate unknown, and then
+            # nothing is sent: `pulumi up` again starts with a lookup.
+            found = self._lookup_after_lost_post(name, lost)
+            if found is not None and found.config_id != previous_id:
+                log.info("the answer to POST %s was lost, but %s exists", CONFIG_PATH, name)
+                return found
+            return None
+
+        sent = self._post(
+            CONFIG_PATH,
+            body,
+            after_lost=after_lost,
+            parse=lambda a, r: parse_byok_config(name, a, r),
+        )
+        log.info("sent BYOK configuration %s: %s", name, sent.status or "accepted")
+        return sent
 
     def wait_for_byok_config(
         self,
@@ -376,6 +372,41 @@ class PlatformClient:
 
     # -- plumbing -----------------------------------------------------------------------------
 
+    def _post(
+        self,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        after_lost: Callable[[TransientError], T | None],
+        parse: Callable[[Any, str], T] | None = None,
+    ) -> T:
+        """POST, sent again after a 429 (nothing was processed) once ``Retry-After`` has passed.
+
+        When the POST's fate is unknown (dropped, timed out, 5xx), ``after_lost(error)`` decides:
+        what it returns is the result, ``None`` means "send again". Gives up at the retry deadline
+        with the last error.
+        """
+        deadline = self._clock() + self._retry_deadline
+        interval: float | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer, request_id = self._send("POST", path, json=body)
+                return parse(answer, request_id) if parse else cast(T, None)
+            except _Throttled as throttled:
+                wait = throttled.retry_after
+                error: PlatformError = throttled.error
+            except TransientError as exc:
+                found = after_lost(exc)
+                if found is not None:
+                    return found
+                interval = self._poll.next(interval)
+                wait, error = interval, exc
+            if not self._sleep_before(deadline, wait, allow_partial=False):
+                raise error
+            log.warning("sending POST %s again (attempt %d, after %.1fs)", path, attempt + 1, wait)
+
     def _lookup_after_lost_post(self, name: str, lost: TransientError) -> ByokConfigDetails | None:
         try:
             return self.get_byok_config(name)
@@ -410,13 +441,11 @@ class PlatformClient:
         *,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
-        resend_post: bool = False,
     ) -> tuple[Any, str]:
         """One call with a token renewal on 401; returns ``(parsed JSON or None, x-request-id)``.
 
-        Raises the error class for the status; a 429 on a POST is raised as :class:`_Throttled`
-        (sent again by the caller); ``resend_post`` lets this method itself send a POST again
-        after a 429 for endpoints where a repeat is harmless.
+        Raises the error class for the status; a 429 on a POST is raised as :class:`_Throttled`,
+        which :meth:`_post` sends again. An unreadable answer to a GET is read again.
         """
         url = self.base_url + path
         deadline = self._clock() + self._retry_deadline
@@ -451,14 +480,9 @@ class PlatformClient:
                 renewed = True
                 continue
             if response.status_code == 429 and method == "POST":
-                throttled = _Throttled(
+                raise _Throttled(
                     _error_from(response, method, path), _retry_after_seconds(response)
                 )
-                if resend_post and self._sleep_before(
-                    deadline, throttled.retry_after, allow_partial=False
-                ):
-                    continue
-                raise throttled
             if response.status_code >= 400:
                 raise _error_from(response, method, path)
             if not response.content:

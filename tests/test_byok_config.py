@@ -247,7 +247,7 @@ def test_read_removed_configuration_returns_empty_id(
 
 
 @pytest.mark.parametrize("status", ["RUNNING", "UPDATE_EXISTING_RESOURCES"])
-def test_read_reports_changed_status(
+def test_refresh_of_running_configuration_leads_to_update_that_waits_without_post(
     make_simulator: MakeSimulator, host_for: Host, status: str
 ) -> None:
     sim = make_simulator(job_durations=INSTANT)
@@ -257,7 +257,12 @@ def test_read_reports_changed_status(
     _, read_outputs, _ = host.read(URN, resource_id, outputs, inputs)
     assert read_outputs["status"] == status
     diff = host.diff(URN, resource_id, read_outputs, inputs)
-    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(diff.replaces) == []
+    sim.set_config_status(NAME, "COMPLETED")
+    updated = host.update(URN, resource_id, read_outputs, inputs)
+    assert updated["status"] == "COMPLETED"
+    assert posts(sim) == [200], "only the create's POST"
 
 
 def test_refresh_of_failed_configuration_leads_to_update_that_sends_again(

@@ -121,8 +121,8 @@ def test_decide_diff_failed_status_with_other_key_lists_key_once() -> None:
 
 
 @pytest.mark.parametrize("status", ["NEW", "RUNNING", "UPDATE_EXISTING_RESOURCES", "SOMETHING"])
-def test_decide_diff_pending_status_is_no_change(status: str) -> None:
-    assert decide_diff(state(status=status), inputs()) == ([], [])
+def test_decide_diff_pending_status_is_waited_for_again(status: str) -> None:
+    assert decide_diff(state(status=status), inputs()) == (["status"], [])
 
 
 def test_decide_diff_unknown_key_is_update_without_replace() -> None:

@@ -487,6 +487,28 @@ def test_app_registration_beta_is_started_then_waited_for(
     assert statuses_at(sim, "app-registration")[-1] == 200
 
 
+def test_app_registration_beta_start_is_sent_again_after_a_lost_answer(
+    make_simulator: Callable[..., Any],
+) -> None:
+    sim = make_simulator(app_generation="beta", app_registration_delay=0.1)
+    client, _ = make_client(sim)
+    sim.inject("app-registration", Fault("status", status=503, method="POST"))
+    sim.inject("app-registration", Fault("drop", method="POST"))
+    client.start_app_registration()
+    assert [r.status for r in sim.requests if r.route == "app-registration"] == [503, 0, 200]
+    assert client.wait_for_app_registration(timeout_seconds=10).application_id
+
+
+def test_app_registration_beta_wait_rides_out_transient_errors(
+    make_simulator: Callable[..., Any],
+) -> None:
+    sim = make_simulator(app_generation="beta", app_registration_delay=0.1)
+    client, _ = make_client(sim)
+    client.start_app_registration()
+    sim.inject("app-registration", Fault("status", status=503, count=10, method="GET"))
+    assert client.wait_for_app_registration(timeout_seconds=10).application_id
+
+
 # -- waiting for a configuration ------------------------------------------------------------------
 
 
