@@ -12,10 +12,12 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+import pulumi
+from pulumi.dynamic import CheckFailure, ConfigureRequest, Resource, ResourceProvider
 from pulumi.output import Unknown
 
 from providers import credentials
@@ -38,17 +40,6 @@ _clients: dict[tuple[str, str, int], PlatformClient] = {}
 def is_unknown(value: Any) -> bool:
     """Whether a property is not known yet (preview, or an input computed by another resource)."""
     return isinstance(value, Unknown)
-
-
-def wire_names(
-    python_to_wire: Mapping[str, str],
-) -> tuple[Callable[[str], str], Callable[[str], str]]:
-    """``(to_wire, to_python)`` property-name translations from one table."""
-    wire_to_python = {wire: py for py, wire in python_to_wire.items()}
-    return (
-        lambda name: python_to_wire.get(name, name),
-        lambda name: wire_to_python.get(name, name),
-    )
 
 
 def check_org_id(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
@@ -95,6 +86,41 @@ def check_guid(props: Mapping[str, Any], name: str, failures: list[CheckFailure]
 def inputs_of(props: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """The input properties among ``props`` (no provider blob, no outputs)."""
     return {name: props[name] for name in names if name in props}
+
+
+class AdobeResource(Resource):
+    """Base of the Adobe dynamic resources.
+
+    ``PROPERTIES`` maps each Python attribute to its camelCase name in the state and on the wire
+    (defined once per resource). Inputs come from the fields of an args dataclass; every other
+    property is an output, unknown until the provider answers.
+    """
+
+    PROPERTIES: ClassVar[Mapping[str, str]] = {}
+    _python_names: ClassVar[Mapping[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._python_names = {wire: python for python, wire in cls.PROPERTIES.items()}
+
+    def __init__(
+        self,
+        provider: ResourceProvider,
+        resource_name: str,
+        args: Any,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {field.name: getattr(args, field.name) for field in fields(args)}
+        unknown = set(inputs) - set(self.PROPERTIES)
+        assert not unknown, f"{type(self).__name__}.PROPERTIES lacks {sorted(unknown)}"
+        props = {name: inputs.get(name) for name in self.PROPERTIES}
+        super().__init__(provider, resource_name, props, opts)
+
+    def translate_input_property(self, prop: str) -> str:
+        return self.PROPERTIES.get(prop, prop)
+
+    def translate_output_property(self, prop: str) -> str:
+        return self._python_names.get(prop, prop)
 
 
 class AdobeProvider(ResourceProvider):

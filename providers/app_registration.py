@@ -22,12 +22,12 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 
 from providers.adobe_provider import (
     AdobeProvider,
+    AdobeResource,
     check_api_generation,
     check_guid,
     check_org_id,
@@ -35,7 +35,6 @@ from providers.adobe_provider import (
     inputs_of,
     is_unknown,
     log,
-    wire_names,
 )
 from providers.platform_api import AppRegistrationDetails
 
@@ -57,8 +56,6 @@ REPLACE_ON = ("orgId", "platformUrl")
 #: How long ``create`` waits for a beta registration job to answer.
 REGISTRATION_TIMEOUT_SECONDS = 600.0
 
-_to_wire, _to_python = wire_names(PROPERTIES)
-
 
 @dataclass
 class AppRegistrationArgs:
@@ -74,8 +71,10 @@ class AppRegistrationArgs:
     """Entra tenant id for ``tenantConsentUrl``; without it that output equals ``consentUrl``."""
 
 
-class AppRegistration(Resource, module="adobe", name="AppRegistration"):
+class AppRegistration(AdobeResource, module="adobe", name="AppRegistration"):
     """Adobe's CMK multi-tenant app for an org (type ``…dynamic/adobe:AppRegistration``)."""
+
+    PROPERTIES = PROPERTIES
 
     org_id: pulumi.Output[str]
     platform_url: pulumi.Output[str]
@@ -93,24 +92,7 @@ class AppRegistration(Resource, module="adobe", name="AppRegistration"):
         args: AppRegistrationArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "org_id": args.org_id,
-            "platform_url": args.platform_url,
-            "api_generation": args.api_generation,
-            "tenant_id": args.tenant_id,
-            "application_id": None,
-            "application_name": None,
-            "application_uri": None,
-            "consent_url": None,
-            "tenant_consent_url": None,
-        }
-        super().__init__(AppRegistrationProvider(), resource_name, props, opts)
-
-    def translate_input_property(self, prop: str) -> str:
-        return _to_wire(prop)
-
-    def translate_output_property(self, prop: str) -> str:
-        return _to_python(prop)
+        super().__init__(AppRegistrationProvider(), resource_name, args, opts)
 
 
 class AppRegistrationProvider(AdobeProvider):

@@ -27,19 +27,18 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 
 from providers.adobe_provider import (
     AdobeProvider,
+    AdobeResource,
     check_api_generation,
     check_org_id,
     check_platform_url,
     inputs_of,
     is_unknown,
     log,
-    wire_names,
 )
 from providers.errors import JobFailedError, WaitTimeoutError
 from providers.key_identifier import KeyIdentifier, parse_key_identifier
@@ -87,8 +86,6 @@ FAILURE_CAUSES = (
     "Adobe (allow 20.88.123.53 and trusted Microsoft services)"
 )
 
-_to_wire, _to_python = wire_names(PROPERTIES)
-
 
 @dataclass
 class ByokConfigArgs:
@@ -108,8 +105,10 @@ class ByokConfigArgs:
     """How long ``create``/``update`` wait for Adobe's job before failing (it keeps running)."""
 
 
-class ByokConfig(Resource, module="adobe", name="ByokConfig"):
+class ByokConfig(AdobeResource, module="adobe", name="ByokConfig"):
     """Adobe's BYOK configuration for an organisation (type ``…dynamic/adobe:ByokConfig``)."""
+
+    PROPERTIES = PROPERTIES
 
     org_id: pulumi.Output[str]
     platform_url: pulumi.Output[str]
@@ -129,26 +128,7 @@ class ByokConfig(Resource, module="adobe", name="ByokConfig"):
         args: ByokConfigArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "org_id": args.org_id,
-            "platform_url": args.platform_url,
-            "config_name": args.config_name,
-            "key_identifier": args.key_identifier,
-            "api_generation": args.api_generation,
-            "wait_timeout_minutes": args.wait_timeout_minutes,
-            "status": None,
-            "config_id": None,
-            "key_vault_url": None,
-            "key_name": None,
-            "key_version": None,
-        }
-        super().__init__(ByokConfigProvider(), resource_name, props, opts)
-
-    def translate_input_property(self, prop: str) -> str:
-        return _to_wire(prop)
-
-    def translate_output_property(self, prop: str) -> str:
-        return _to_python(prop)
+        super().__init__(ByokConfigProvider(), resource_name, args, opts)
 
 
 class ByokConfigProvider(AdobeProvider):

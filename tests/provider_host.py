@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +184,36 @@ class ProviderHost:
         )
         return _plain(response.properties)
 
+    # -- what pulumi up does with them ------------------------------------------------------------
+
+    def checked(self, urn: str, news: Mapping[str, Any]) -> dict[str, Any]:
+        """Check that must pass → the checked inputs."""
+        inputs, failures = self.check(urn, news)
+        assert failures == [], f"{urn}: {failures}"
+        return inputs
+
+    def created(
+        self, urn: str, news: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        """Check then Create, as ``pulumi up`` does → ``(inputs, id, outputs)``."""
+        inputs = self.checked(urn, news)
+        resource_id, outputs = self.create(urn, inputs)
+        return inputs, resource_id, outputs
+
     def delete(self, urn: str, resource_id: str, outputs: Mapping[str, Any]) -> None:
         """Delete."""
         self._call(
             "Delete",
             provider_pb2.DeleteRequest(id=resource_id, urn=urn, properties=_struct(outputs)),
         )
+
+
+def failure(call: Callable[[], object]) -> str:
+    """The last line of the error a provider call failed with: the exception, as the CLI shows it
+    (the server sends the whole traceback)."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        assert isinstance(error, grpc.Call)
+        return (error.details() or "").strip().splitlines()[-1]
+    raise AssertionError("the provider call did not fail")

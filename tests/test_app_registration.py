@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from providers.app_registration import PROPERTIES, AppRegistrationProvider
 from tests.platform_simulator import APPLICATION_ID, PlatformSimulator
-from tests.provider_host import UNKNOWN, ProviderHost, serialized, urn_for
+from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
 
 URN = urn_for("pulumi-python:dynamic/adobe:AppRegistration", "adobe-app")
 PROVIDER = serialized(AppRegistrationProvider())
@@ -38,24 +37,11 @@ def news_for(sim: PlatformSimulator, **overrides: Any) -> dict[str, Any]:
 
 
 def checked(host: ProviderHost, news: dict[str, Any]) -> dict[str, Any]:
-    inputs, failures = host.check(URN, news)
-    assert failures == [], f"{URN}: {failures}"
-    return inputs
+    return host.checked(URN, news)
 
 
 def created(host: ProviderHost, news: dict[str, Any]) -> tuple[dict[str, Any], str, dict]:
-    inputs = checked(host, news)
-    resource_id, outputs = host.create(URN, inputs)
-    return inputs, resource_id, outputs
-
-
-def failure(call: Callable[[], object]) -> str:
-    """The last line of the error a provider call failed with (what the CLI shows last)."""
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, grpc.Call)
-    return (error.details() or "").strip().splitlines()[-1]
+    return host.created(URN, news)
 
 
 # ---- create -----------------------------------------------------------------------------------

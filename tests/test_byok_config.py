@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from email.utils import formatdate
 from typing import Any
 
-import grpc
 import pytest
 import requests
 from pulumi.dynamic import Config, ConfigureRequest
@@ -34,7 +33,7 @@ from tests.platform_simulator import (
     Fault,
     PlatformSimulator,
 )
-from tests.provider_host import UNKNOWN, ProviderHost, serialized, urn_for
+from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
 
 BYOK_TYPE = "pulumi-python:dynamic/adobe:ByokConfig"
 URN = urn_for(BYOK_TYPE, "cmk")
@@ -88,27 +87,13 @@ def news_for(
 
 
 def checked(host: ProviderHost, news: dict[str, Any], urn: str = URN) -> dict[str, Any]:
-    inputs, failures = host.check(urn, news)
-    assert failures == [], f"{urn}: {failures}"
-    return inputs
+    return host.checked(urn, news)
 
 
 def created(
     host: ProviderHost, news: dict[str, Any], urn: str = URN
 ) -> tuple[dict[str, Any], str, dict[str, Any]]:
-    """Check then Create, as ``pulumi up`` does: ``(inputs, id, outputs)``."""
-    inputs = checked(host, news, urn)
-    resource_id, outputs = host.create(urn, inputs)
-    return inputs, resource_id, outputs
-
-
-def failure(call: Callable[[], object]) -> str:
-    """The last line of the error a provider call failed with (the exception, as the CLI shows)."""
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, grpc.Call)
-    return (error.details() or "").strip().splitlines()[-1]
+    return host.created(urn, news)
 
 
 def posts(sim: PlatformSimulator) -> list[int]:
