@@ -74,6 +74,15 @@ def test_settings_doc_is_what_the_generator_makes_from_pulumi_yaml():
     )
 
 
+def test_readme_settings_table_is_what_the_generator_makes_from_pulumi_yaml():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == load_generator().render_readme(readme), (
+        "README.md's settings table is stale: run scripts/settings_table.py --write"
+    )
+    for key in yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))["config"]:
+        assert f"[`adobe-cmk:{key}`](docs/settings.md#{key.lower()})" in readme, key
+
+
 def test_settings_doc_lists_every_key_with_its_type_and_default():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))["config"]
     doc = (DOCS / "settings.md").read_text(encoding="utf-8")
