@@ -229,7 +229,7 @@ class ByokConfigProvider(AdobeProvider):
                 name,
                 key,
                 props["apiGeneration"],
-                previous_id=existing.config_id if existing is not None else "",
+                previous=existing,
             )
         else:
             log.info("BYOK configuration %s is still running at Adobe: waiting again", name)

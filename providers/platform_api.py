@@ -166,6 +166,21 @@ def parse_byok_config(name: str, body: Any, request_id: str = "") -> ByokConfigD
     )
 
 
+def landed(
+    found: ByokConfigDetails, previous: ByokConfigDetails | None, key: KeyIdentifier
+) -> bool:
+    """Whether ``found`` (looked up after a POST whose answer was lost) is that POST's doing.
+
+    Yes when nothing was there before, when the id changed, or when the configuration now names
+    ``key`` and is not ``FAILED`` where before it named another key or had failed (in case Adobe
+    updates a configuration in place, keeping its id: unconfirmed either way).
+    """
+    if previous is None or found.config_id != previous.config_id:
+        return True
+    was_stale = previous.status == FAILURE_STATUS or not previous.refers_to(key)
+    return was_stale and found.refers_to(key) and found.status != FAILURE_STATUS
+
+
 def parse_app_registration(body: Any, request_id: str = "") -> AppRegistrationDetails:
     """``GET byok/app-registration`` → :class:`AppRegistrationDetails`."""
     if not isinstance(body, dict) or not body.get("applicationId"):
@@ -293,14 +308,14 @@ class PlatformClient:
         key: KeyIdentifier,
         generation: ApiGeneration = "current",
         *,
-        previous_id: str = "",
+        previous: ByokConfigDetails | None = None,
     ) -> ByokConfigDetails:
         """``POST customer/config`` (200): send the configuration; Adobe starts its job.
 
         Never sends it twice: when the answer is lost (dropped connection, timeout, 5xx) the name
-        is looked up first, and a configuration whose id differs from ``previous_id`` (the id
-        before this call, ``""`` if there was none) is taken as this POST's. Throttled (429)
-        requests are sent again after ``Retry-After``.
+        is looked up first and compared with ``previous``, the configuration as it was before
+        this call (``None`` if there was none), by :func:`landed`. Throttled (429) requests are
+        sent again after ``Retry-After``.
         """
         body = byok_config_body(name, self.org_id, key, generation)
 
@@ -309,7 +324,7 @@ class PlatformClient:
             # that cannot answer (its own retries spent) leaves the fate unknown, and then
             # nothing is sent: `pulumi up` again starts with a lookup.
             found = self._lookup_after_lost_post(name, lost)
-            if found is not None and found.config_id != previous_id:
+            if found is not None and landed(found, previous, key):
                 log.info("the answer to POST %s was lost, but %s exists", CONFIG_PATH, name)
                 return found
             return None

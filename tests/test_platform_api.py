@@ -23,11 +23,13 @@ from providers.errors import (
     WaitTimeoutError,
 )
 from providers.ims import ClientCredential, ImsTokenSource, StaticToken
-from providers.key_identifier import parse_key_identifier
+from providers.key_identifier import KeyIdentifier, parse_key_identifier
 from providers.platform_api import (
+    ByokConfigDetails,
     PlatformClient,
     PollSchedule,
     byok_config_body,
+    landed,
     parse_byok_config,
     platform_url_for_region,
 )
@@ -144,6 +146,27 @@ def test_parse_byok_config_reads_the_seed_job_object_like_the_status_object() ->
         from_status.key_name,
     )
     assert from_job.key_version == from_status.key_version == KEY.version
+
+
+def _details(config_id: str, status: str, key: KeyIdentifier = KEY) -> ByokConfigDetails:
+    return ByokConfigDetails("cfg", status, config_id, key.vault_url, key.name, key.version or "")
+
+
+def test_landed_when_nothing_was_there_or_the_id_changed() -> None:
+    assert landed(_details("1", "NEW"), None, KEY)
+    assert landed(_details("2", "NEW"), _details("1", "COMPLETED", OTHER_KEY), KEY)
+
+
+def test_landed_when_updated_in_place_from_failed_or_another_key() -> None:
+    assert landed(_details("1", "NEW"), _details("1", "FAILED"), KEY)
+    assert landed(_details("1", "RUNNING"), _details("1", "COMPLETED", OTHER_KEY), KEY)
+
+
+def test_not_landed_when_unchanged() -> None:
+    assert not landed(_details("1", "FAILED"), _details("1", "FAILED"), KEY)
+    assert not landed(
+        _details("1", "COMPLETED", OTHER_KEY), _details("1", "COMPLETED", OTHER_KEY), KEY
+    )
 
 
 def test_poll_schedule_starts_short_and_backs_off_to_its_cap() -> None:
@@ -432,13 +455,14 @@ def test_post_replacing_a_failed_config_tells_old_from_new(
     simulator: PlatformSimulator, client: PlatformClient
 ) -> None:
     client.create_byok_config("cfg", OTHER_KEY)
-    old_id = simulator.configs["cfg"]["id"]
+    before = client.get_byok_config("cfg")
+    assert before is not None
     # Lost before processing: the old configuration is still there, so the lookup must not
     # mistake it for the new one.
     simulator.inject("config", Fault("drop"))
-    client.create_byok_config("cfg", KEY, previous_id=old_id)
+    client.create_byok_config("cfg", KEY, previous=before)
     assert simulator.count("POST", "config") == 3
-    assert simulator.configs["cfg"]["id"] != old_id
+    assert simulator.configs["cfg"]["id"] != before.config_id
 
 
 def test_post_429_is_sent_again_after_retry_after(
