@@ -14,6 +14,7 @@ token endpoint, where a repeat merely mints another token, retries POSTs here.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -100,6 +101,14 @@ class DeadlineRetry(Retry):
             if after:
                 return after
         return self.get_backoff_time()
+
+
+def backoff_seconds(attempt: int, factor: float = BACKOFF_FACTOR_SECONDS) -> float:
+    """The wait before attempt ``attempt + 1`` of what the client itself sends again (a POST
+    whose fate is known, an unreadable answer): urllib3's schedule, 0.5 s, 1 s, 2 s … with
+    jitter, at most :data:`BACKOFF_MAX_SECONDS`."""
+    jitter = random.uniform(0, min(BACKOFF_JITTER_SECONDS, factor))  # noqa: S311 — not security
+    return min(BACKOFF_MAX_SECONDS, factor * 2 ** (attempt - 1) + jitter)
 
 
 def build_retry(

@@ -50,12 +50,13 @@ KEY_OTHER_NAME = f"{VAULT}/keys/other-key/{VERSION_1}"
 KEY_OTHER_VAULT = f"https://other-vault.vault.azure.net/keys/cmk-key/{VERSION_1}"
 NAME = "cmk-config"
 
-#: Seconds in NEW, RUNNING and UPDATE_EXISTING_RESOURCES. INSTANT: COMPLETED at the client's first
-#: look, for tests whose subject is not the waiting; FAST: done before its second look (1 s).
+#: Seconds in NEW, RUNNING and UPDATE_EXISTING_RESOURCES. The client looks at once, then every 5 s.
+#: INSTANT: COMPLETED at its first look, for tests whose subject is not the waiting; FAST: done
+#: before its second look.
 INSTANT = (0.0, 0.0, 0.0)
 FAST = (0.05, 0.05, 0.05)
-#: NEW at the client's first look, RUNNING at its second (1 s), COMPLETED at its third (2.5 s).
-SLOW = (0.3, 1.2, 0.05)
+#: NEW at the first look, RUNNING at the second (5 s), COMPLETED at the third (10 s).
+SLOW = (1.0, 5.0, 0.05)
 REQUEST_ID = re.compile(r"x-request-id: [A-Za-z0-9]{32}\b")
 
 Host = Callable[[PlatformSimulator], ProviderHost]

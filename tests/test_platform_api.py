@@ -40,7 +40,7 @@ KEY = parse_key_identifier("https://cmkvault.vault.azure.net/keys/adobe-cmk/" + 
 OTHER_KEY = parse_key_identifier("https://cmkvault.vault.azure.net/keys/other-key/" + "0b" * 16)
 
 #: Fast polling for tests that wait for real simulator jobs.
-FAST_POLL = PollSchedule(initial=0.02, multiplier=1.5, maximum=0.1)
+FAST_POLL = PollSchedule(minimum=0.02, fraction=0.1, maximum=0.1)
 
 
 def make_client(
@@ -63,6 +63,7 @@ def make_client(
     )
     tokens = ImsTokenSource(credential, session)
     kwargs.setdefault("poll", FAST_POLL)
+    kwargs.setdefault("backoff", lambda attempt: 0.01)
     client = PlatformClient(
         base_url=sim.url, org_id=org_id or sim.org_id, tokens=tokens, session=session, **kwargs
     )
@@ -169,16 +170,16 @@ def test_not_landed_when_unchanged() -> None:
     )
 
 
-def test_poll_schedule_starts_short_and_backs_off_to_its_cap() -> None:
+def test_poll_schedule_is_five_seconds_then_a_tenth_of_the_wait_up_to_thirty() -> None:
     schedule = PollSchedule()
-    intervals: list[float] = []
-    previous = None
-    for _ in range(10):
-        previous = schedule.next(previous)
-        intervals.append(previous)
-    assert intervals[0] == 1.0
-    assert intervals == sorted(intervals)
-    assert max(intervals) == 10.0
+    assert [schedule.interval(t) for t in (0, 10, 49)] == [5.0, 5.0, 5.0]
+    assert schedule.interval(100) == pytest.approx(10.0)
+    assert [schedule.interval(t) for t in (300, 3600)] == [30.0, 30.0]
+
+
+def test_poll_schedule_can_be_fixed() -> None:
+    fixed = PollSchedule(minimum=5, fraction=0, maximum=5)
+    assert {fixed.interval(t) for t in (0, 60, 3600)} == {5}
 
 
 # -- tokens ---------------------------------------------------------------------------------------
@@ -585,25 +586,33 @@ def test_wait_deadline_names_config_and_last_status(simulator: PlatformSimulator
     assert "'cfg' is still RUNNING" in str(caught.value)
     assert caught.value.last_status == "RUNNING"
     assert sum(sleeps) == pytest.approx(60.0), "waited exactly to the deadline, never past it"
-    assert max(sleeps) <= 10.0
+    assert sleeps[:10] == [5.0] * 10, "every 5 s while the wait is short"
     assert simulator.count("GET", "config-status") == len(sleeps) + 1
 
 
-def test_wait_for_a_long_job_polls_at_most_every_ten_seconds(
+def test_wait_for_an_hour_costs_far_fewer_checks_than_fixed_polling(
     simulator: PlatformSimulator,
 ) -> None:
     fake_now = [0.0]
+    sleeps: list[float] = []
 
     def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
         fake_now[0] += seconds
 
     client, _ = make_client(simulator, poll=PollSchedule(), clock=lambda: fake_now[0], sleep=sleep)
     client.create_byok_config("cfg", KEY)
     simulator.set_config_status("cfg", "UPDATE_EXISTING_RESOURCES")
     with pytest.raises(WaitTimeoutError):
-        client.wait_for_byok_config("cfg", 600)
+        client.wait_for_byok_config("cfg", 3600)
     gets = simulator.count("GET", "config-status")
-    assert 60 <= gets <= 70, gets
+    assert 130 <= gets <= 150, f"{gets} checks in an hour (fixed 5 s polling: 721)"
+    assert max(sleeps) == 30.0
+    # Never late by more than a tenth of the time waited (or 5 s).
+    waited = 0.0
+    for seconds in sleeps:
+        assert seconds <= max(5.0, 0.1 * waited) + 1e-9
+        waited += seconds
 
 
 # -- secrets --------------------------------------------------------------------------------------
