@@ -104,9 +104,9 @@ class DeadlineRetry(Retry):
 
 
 def backoff_seconds(attempt: int, factor: float = BACKOFF_FACTOR_SECONDS) -> float:
-    """The wait before attempt ``attempt + 1`` of what the client itself sends again (a POST
-    whose fate is known, an unreadable answer): urllib3's schedule, 0.5 s, 1 s, 2 s … with
-    jitter, at most :data:`BACKOFF_MAX_SECONDS`."""
+    """The wait before attempt ``attempt + 1`` of what the client itself repeats (a POST found
+    not to have landed, a GET whose answer was unreadable): the schedule urllib3 uses, 0.5 s, 1 s,
+    2 s … with jitter, at most :data:`BACKOFF_MAX_SECONDS`."""
     jitter = random.uniform(0, min(BACKOFF_JITTER_SECONDS, factor))  # noqa: S311 — not security
     return min(BACKOFF_MAX_SECONDS, factor * 2 ** (attempt - 1) + jitter)
 
