@@ -365,6 +365,10 @@ class PlatformClient:
                 current = last
             if current is not None and (last is None or current.status != last.status):
                 log.info("BYOK configuration %s is %s", name, current.status or "unknown")
+                if current.status not in PENDING_STATUSES | {SUCCESS_STATUS, FAILURE_STATUS}:
+                    log.warning(
+                        "status %r is not one Adobe documents: still waiting", current.status
+                    )
                 if on_status is not None:
                     on_status(current)
             last = current or last

@@ -570,6 +570,23 @@ def test_wait_survives_transient_faults(
     assert client.wait_for_byok_config("cfg", 30).status == "COMPLETED"
 
 
+def test_wait_treats_an_undocumented_status_as_pending(
+    simulator: PlatformSimulator, client: PlatformClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.create_byok_config("cfg", KEY)
+    simulator.set_config_status("cfg", "VALIDATING")
+    seen: list[str] = []
+
+    def on_status(details: ByokConfigDetails) -> None:
+        seen.append(details.status)
+        if details.status == "VALIDATING":
+            simulator.set_config_status("cfg", "COMPLETED")
+
+    assert client.wait_for_byok_config("cfg", 30, on_status=on_status).status == "COMPLETED"
+    assert seen == ["VALIDATING", "COMPLETED"]
+    assert "'VALIDATING' is not one Adobe documents" in caplog.text
+
+
 def test_wait_deadline_names_config_and_last_status(simulator: PlatformSimulator) -> None:
     fake_now = [0.0]
     sleeps: list[float] = []
