@@ -74,6 +74,15 @@ def check_api_generation(props: Mapping[str, Any], failures: list[CheckFailure])
         )
 
 
+def check_platform_inputs(props: Mapping[str, Any]) -> list[CheckFailure]:
+    """The checks every Adobe resource shares: ``orgId``, ``platformUrl``, ``apiGeneration``."""
+    failures: list[CheckFailure] = []
+    check_org_id(props, failures)
+    check_platform_url(props, failures)
+    check_api_generation(props, failures)
+    return failures
+
+
 def check_guid(props: Mapping[str, Any], name: str, failures: list[CheckFailure]) -> None:
     """An optional property that, when set, is a GUID."""
     value = props.get(name)

@@ -17,7 +17,6 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -28,10 +27,8 @@ from pulumi.dynamic import (
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
-    check_api_generation,
     check_guid,
-    check_org_id,
-    check_platform_url,
+    check_platform_inputs,
     inputs_of,
     is_unknown,
     log,
@@ -100,10 +97,7 @@ class AppRegistrationProvider(AdobeProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates inputs offline; unknown values pass."""
-        failures: list[CheckFailure] = []
-        check_org_id(news, failures)
-        check_platform_url(news, failures)
-        check_api_generation(news, failures)
+        failures = check_platform_inputs(news)
         check_guid(news, "tenantId", failures)
         return CheckResult(news, failures)
 

@@ -33,9 +33,7 @@ from pulumi.dynamic import (
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
-    check_api_generation,
-    check_org_id,
-    check_platform_url,
+    check_platform_inputs,
     inputs_of,
     is_unknown,
     log,
@@ -136,10 +134,7 @@ class ByokConfigProvider(AdobeProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates inputs offline; unknown values pass."""
-        failures: list[CheckFailure] = []
-        check_org_id(news, failures)
-        check_platform_url(news, failures)
-        check_api_generation(news, failures)
+        failures = check_platform_inputs(news)
         name = news.get("configName")
         if not is_unknown(name) and not (isinstance(name, str) and CONFIG_NAME.match(name)):
             failures.append(
