@@ -50,6 +50,16 @@ CLIENT_SECRET = "test-client-secret-7f1c9a"
 #: Config keys that hold secrets (what `pulumi config set --secret` marks).
 SECRET_KEYS = ("adobe-cmk:clientSecret", "adobe-cmk:accessToken")
 
+#: Type tokens of what the program registers.
+GROUP = "azure-native:resources:ResourceGroup"
+VAULT = "azure-native:keyvault:Vault"
+KEY = "azure-native:keyvault:Key"
+SP = "azuread:index/servicePrincipal:ServicePrincipal"
+ROLE = "azure-native:authorization:RoleAssignment"
+APP = "pulumi-python:dynamic/adobe:AppRegistration"
+BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
+TOP = "adobe-cmk:index:CustomerManagedKey"
+
 GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 GET_SERVICE_PRINCIPAL = "azuread:index/getServicePrincipal:getServicePrincipal"
 

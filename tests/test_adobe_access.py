@@ -12,17 +12,17 @@ from components.adobe_access import role_assignment_name
 from tests.mocks import (
     ADOBE_APP_ID,
     GET_SERVICE_PRINCIPAL,
+    KEY,
+    ROLE,
+    SP,
     SUBSCRIPTION_ID,
     TENANT_ID,
+    VAULT,
     AzureMocks,
     run_main,
     valid_config,
 )
 
-SP = "azuread:index/servicePrincipal:ServicePrincipal"
-ROLE = "azure-native:authorization:RoleAssignment"
-VAULT = "azure-native:keyvault:Vault"
-KEY = "azure-native:keyvault:Key"
 ROLE_GUID = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 BYO_SUBSCRIPTION = "77777777-0000-0000-0000-000000000007"
 BYO_VAULT_ID = (

@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs
-from tests.mocks import TENANT_ID, run_main, run_program, valid_config
-
-VAULT = "azure-native:keyvault:Vault"
-KEY = "azure-native:keyvault:Key"
-GROUP = "azure-native:resources:ResourceGroup"
+from tests.mocks import GROUP, KEY, TENANT_ID, VAULT, run_main, run_program, valid_config
 
 
 @pytest.fixture(scope="module")

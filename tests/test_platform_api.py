@@ -70,6 +70,21 @@ def make_client(
     return client, tokens
 
 
+class FakeClock:
+    """A monotonic clock that only moves when slept on; ``sleeps`` records every sleep."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
 @pytest.fixture
 def client(simulator: PlatformSimulator) -> PlatformClient:
     return make_client(simulator)[0]
@@ -588,14 +603,9 @@ def test_wait_treats_an_undocumented_status_as_pending(
 
 
 def test_wait_deadline_names_config_and_last_status(simulator: PlatformSimulator) -> None:
-    fake_now = [0.0]
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        fake_now[0] += seconds
-
-    client, _ = make_client(simulator, poll=PollSchedule(), clock=lambda: fake_now[0], sleep=sleep)
+    clock = FakeClock()
+    sleeps = clock.sleeps
+    client, _ = make_client(simulator, poll=PollSchedule(), clock=clock.now, sleep=clock.sleep)
     client.create_byok_config("cfg", KEY)
     simulator.set_config_status("cfg", "RUNNING")
     with pytest.raises(WaitTimeoutError) as caught:
@@ -610,14 +620,9 @@ def test_wait_deadline_names_config_and_last_status(simulator: PlatformSimulator
 def test_wait_for_an_hour_costs_far_fewer_checks_than_fixed_polling(
     simulator: PlatformSimulator,
 ) -> None:
-    fake_now = [0.0]
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        fake_now[0] += seconds
-
-    client, _ = make_client(simulator, poll=PollSchedule(), clock=lambda: fake_now[0], sleep=sleep)
+    clock = FakeClock()
+    sleeps = clock.sleeps
+    client, _ = make_client(simulator, poll=PollSchedule(), clock=clock.now, sleep=clock.sleep)
     client.create_byok_config("cfg", KEY)
     simulator.set_config_status("cfg", "UPDATE_EXISTING_RESOURCES")
     with pytest.raises(WaitTimeoutError):

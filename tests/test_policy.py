@@ -33,8 +33,15 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tests.mocks import (
     ADOBE_APP_ID,
+    APP,
+    BYOK,
+    GROUP,
+    KEY,
     PROJECT,
+    ROLE,
+    SP,
     STACK,
+    VAULT,
     AzureMocks,
     ProgramRun,
     run_main,
@@ -46,13 +53,6 @@ RPC_TIMEOUT = 20.0
 #: How the engine spells a value that is not known yet (a string, on the wire).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-GROUP = "azure-native:resources:ResourceGroup"
-VAULT = "azure-native:keyvault:Vault"
-KEY = "azure-native:keyvault:Key"
-SP = "azuread:index/servicePrincipal:ServicePrincipal"
-ROLE = "azure-native:authorization:RoleAssignment"
-APP = "pulumi-python:dynamic/adobe:AppRegistration"
-BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
 
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"

@@ -12,24 +12,24 @@ import pytest
 from components.settings import SettingsError
 from tests.mocks import (
     ADOBE_APP_ID,
+    APP,
+    BYOK,
     CLIENT_ID,
     CLIENT_SECRET,
     GET_CLIENT_CONFIG,
+    GROUP,
+    KEY,
     ORG_ID,
+    ROLE,
+    SP,
     TENANT_ID,
+    TOP,
+    VAULT,
     AzureMocks,
     run_main,
     valid_config,
 )
 
-GROUP = "azure-native:resources:ResourceGroup"
-VAULT = "azure-native:keyvault:Vault"
-KEY = "azure-native:keyvault:Key"
-SP = "azuread:index/servicePrincipal:ServicePrincipal"
-ROLE = "azure-native:authorization:RoleAssignment"
-APP = "pulumi-python:dynamic/adobe:AppRegistration"
-BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
-TOP = "adobe-cmk:index:CustomerManagedKey"
 #: What cuts Adobe off from the key if deleted or replaced (reference §4).
 HOLDS_ACCESS = (GROUP, VAULT, KEY, SP, ROLE, BYOK)
 

@@ -28,7 +28,7 @@ from pulumi.runtime.proto import provider_pb2
 from components.settings import Settings, SettingsError, declared_settings
 from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import ByokConfigProvider
-from tests.mocks import run_main
+from tests.mocks import APP, BYOK, TOP, run_main
 from tests.platform_simulator import TOKEN_PATH, PlatformSimulator
 from tests.provider_host import ProviderHost, serialized, urn_for
 
@@ -36,9 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SIM_STACK_FILE = ROOT / "Pulumi.sim.yaml"
 OFFLINE_DOC = ROOT / "docs" / "offline-stack.md"
 
-APP = "pulumi-python:dynamic/adobe:AppRegistration"
-BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
-TOP = "adobe-cmk:index:CustomerManagedKey"
 
 #: What the simulator run by hand accepts (its defaults), and what the docs tell users to export.
 SIM_CLIENT_SECRET = "sim-client-secret"
