@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,10 @@ class ProviderHost:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("ADOBE_")}
         self._env = {**base_env, "PULUMI_PROJECT": PROJECT, **(env or {})}
         self._proc: subprocess.Popen[str] | None = None
-        self._stderr: list[str] = []
+        # A file, not a pipe drained by a thread: the server writes its progress lines before it
+        # answers a call, so once the answer is here the file holds them (a reader thread might
+        # not have caught up yet, which made tests flaky).
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - read after stop(); closed with the host
         self._channel: grpc.Channel | None = None
         self.stub: provider_pb2_grpc.ResourceProviderStub | None = None
 
@@ -79,8 +82,9 @@ class ProviderHost:
 
     @property
     def stderr(self) -> str:
-        """Everything the server wrote to stderr so far (what the Pulumi CLI would show)."""
-        return "".join(self._stderr)
+        """Everything the server wrote to stderr before its last answer (what the CLI shows)."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
 
     def start(self) -> None:
         """Start the server, read its port from the first stdout line, send Configure."""
@@ -89,11 +93,10 @@ class ProviderHost:
             cwd=PROGRAM_DIR,
             env=self._env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        threading.Thread(target=self._drain, args=(self._proc.stderr,), daemon=True).start()
+        assert self._proc.stdout is not None
         port_line = self._proc.stdout.readline()
         if not port_line.strip().isdigit():
             self.stop()
@@ -112,10 +115,8 @@ class ProviderHost:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait(timeout=10)
-
-    def _drain(self, stream: Any) -> None:
-        for line in stream:
-            self._stderr.append(line)
+        if self._proc is not None and self._proc.stdout is not None:
+            self._proc.stdout.close()
 
     def _call(self, method: str, request: Any) -> Any:
         assert self.stub is not None, "start() first"
