@@ -45,8 +45,8 @@ from providers.byok_config import ByokConfigProvider
 from providers.ims import StaticToken
 from providers.key_identifier import parse_key_identifier
 from providers.platform_api import PlatformClient, PollSchedule
-from tests.platform_simulator import PlatformSimulator
 from tests.provider_host import ProviderHost, serialized, urn_for
+from tests.simulator import PlatformSimulator
 
 NAME = "bench-config"
 KEY = "https://bench-vault.vault.azure.net/keys/bench-key/0123456789abcdef0123456789abcdef"

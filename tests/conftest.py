@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.platform_simulator import PlatformSimulator
 from tests.provider_host import ProviderHost
+from tests.simulator import PlatformSimulator
 
 
 @pytest.fixture

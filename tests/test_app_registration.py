@@ -13,8 +13,8 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from providers.app_registration import PROPERTIES, AppRegistrationProvider
-from tests.platform_simulator import APPLICATION_ID, PlatformSimulator
 from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
+from tests.simulator import APPLICATION_ID, PlatformSimulator
 
 URN = urn_for("pulumi-python:dynamic/adobe:AppRegistration", "adobe-app")
 PROVIDER = serialized(AppRegistrationProvider())

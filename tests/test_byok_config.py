@@ -27,13 +27,13 @@ from providers import credentials
 from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import PROPERTIES, ByokConfigProvider
 from tests.conftest import credentials_config
-from tests.platform_simulator import (
+from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
+from tests.simulator import (
     CONFIG_PATH,
     FAILED_KEY_MESSAGE,
     Fault,
     PlatformSimulator,
 )
-from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
 
 BYOK_TYPE = "pulumi-python:dynamic/adobe:ByokConfig"
 URN = urn_for(BYOK_TYPE, "cmk")

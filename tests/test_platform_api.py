@@ -34,7 +34,7 @@ from providers.platform_api import (
     platform_url_for_region,
 )
 from providers.transport import build_session
-from tests.platform_simulator import Fault, PlatformSimulator
+from tests.simulator import Fault, PlatformSimulator
 
 KEY = parse_key_identifier("https://cmkvault.vault.azure.net/keys/adobe-cmk/" + "0a" * 16)
 OTHER_KEY = parse_key_identifier("https://cmkvault.vault.azure.net/keys/other-key/" + "0b" * 16)

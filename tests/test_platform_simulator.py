@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.platform_simulator import Fault, PlatformSimulator
+from tests.simulator import Fault, PlatformSimulator
 
 ORG = "1234ABCD5678@AdobeOrg"
 APP_PATH = "/data/infrastructure/manager/byok/app-registration"
@@ -800,7 +800,7 @@ def test_url_before_start_raises():
 
 def test_cli_prints_a_url_that_answers():
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.platform_simulator", "--port", "0"],
+        [sys.executable, "-m", "tests.simulator", "--port", "0"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -3,7 +3,7 @@
 
 Always run: the stack file is valid for the settings with the simulator's secret in the
 environment (and only so), declares nothing of Azure under mocks, matches what
-``python -m tests.platform_simulator`` prints and what docs/offline-stack.md says, and its two
+``python -m tests.simulator`` prints and what docs/offline-stack.md says, and its two
 resources go through the real provider server against a simulator exactly as ``up``, ``refresh``,
 ``preview`` and ``destroy`` drive them.
 
@@ -29,8 +29,8 @@ from components.settings import Settings, SettingsError, declared_settings
 from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import ByokConfigProvider
 from tests.mocks import APP, BYOK, TOP, run_main
-from tests.platform_simulator import TOKEN_PATH, PlatformSimulator
 from tests.provider_host import ProviderHost, serialized, urn_for
+from tests.simulator import TOKEN_PATH, PlatformSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_STACK_FILE = ROOT / "Pulumi.sim.yaml"
@@ -108,10 +108,10 @@ def test_sim_stack_declares_only_the_two_adobe_resources():
 
 
 def test_simulator_prints_the_credentials_the_sim_stack_expects():
-    """``python -m tests.platform_simulator`` (what the docs run) accepts the stack's org and
+    """``python -m tests.simulator`` (what the docs run) accepts the stack's org and
     client id and the secret the docs export."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.platform_simulator", "--port", "0"],
+        [sys.executable, "-m", "tests.simulator", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -136,7 +136,7 @@ def test_simulator_prints_the_credentials_the_sim_stack_expects():
 
 def test_offline_doc_runs_the_simulator_on_the_stacks_port_with_its_secret():
     doc = OFFLINE_DOC.read_text(encoding="utf-8")
-    assert f"python -m tests.platform_simulator --port {sim_port()}" in doc
+    assert f"python -m tests.simulator --port {sim_port()}" in doc
     assert f"ADOBE_CLIENT_SECRET={SIM_CLIENT_SECRET}" in doc
 
 

@@ -15,7 +15,7 @@ In tests::
 
 Alone, for trying a client by hand (prints its URL on the first line, serves until Ctrl-C)::
 
-    python -m tests.platform_simulator --port 8080 [--config-generation beta] [--job-seconds 5]
+    python -m tests.simulator --port 8080 [--config-generation beta] [--job-seconds 5]
 
 Only the standard library is used; everything listens on 127.0.0.1.
 """
@@ -1040,7 +1040,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.platform_simulator",
+        prog="python -m tests.simulator",
         description="Serve a simulated Adobe Platform CMK API + IMS token endpoint on 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -1099,5 +1099,5 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - python -m tests.simulator uses __main__.py
     sys.exit(main())

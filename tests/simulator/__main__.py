@@ -1,0 +1,7 @@
+"""``python -m tests.simulator``: serve the simulator alone (see docs/offline-stack.md)."""
+
+import sys
+
+from tests.simulator import main
+
+sys.exit(main())
