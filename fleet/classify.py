@@ -122,8 +122,11 @@ def classify_error(error: BaseException, events: Iterable[EngineEvent]) -> Outco
         )
     text = _stderr(str(error))
     if isinstance(error, ConcurrentUpdateError):
-        holder = [line.strip() for line in text.splitlines() if _LOCK_LINE.search(line)]
-        return Outcome(Status.LOCKED, (), (), summary, "locked", "; ".join(holder) or "locked")
+        # The DIY backend names each lock file and who holds it ("created by user@host (pid
+        # N) at …"): that is what a person needs; the fleet never cancels a lock itself.
+        lines = [line.strip() for line in text.splitlines() if _LOCK_LINE.search(line)]
+        holders = [line for line in lines if "created by" in line] or lines[:1]
+        return Outcome(Status.LOCKED, (), (), summary, "locked", "; ".join(holders) or "locked")
     first = _mandatory_violation(events) or _first_diagnostic_error(events) or _first_line(text)
     return Outcome(
         Status.FAILED,

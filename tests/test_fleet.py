@@ -1,0 +1,379 @@
+"""``scripts/fleet`` end to end through the real Automation API, with a Pulumi CLI stand-in.
+
+Every command goes through ``fleet.cli.main`` → the real ``pulumi.automation`` SDK (workspaces,
+``Stack.select``, ``preview``/``up``, its event-log reader and error typing) → the
+``PulumiCommand`` double of tests/test_fleet_doubles.py, which answers as the CLI does and writes
+engine events to the event log. So selection, install-once, fan-out width, classification, the
+table, the JSON, the exit codes and the rollout's stopping rules are the real code paths.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from fleet.cli import main
+from tests.test_fleet_doubles import SECRET, FakePulumi
+
+ORGS = {
+    "brand-eu": "1111AAAA2222@AdobeOrg",
+    "brand-us": "3333BBBB4444@AdobeOrg",
+    "agency": "5555CCCC6666@AdobeOrg",
+    "retail": "7777DDDD8888@AdobeOrg",
+}
+
+
+def write_stack(project: Path, stack: str, org_id: str) -> None:
+    (project / f"Pulumi.{stack}.yaml").write_text(
+        "config:\n"
+        f"  adobe-cmk:orgId: {org_id}\n"
+        "  adobe-cmk:clientId: client-of-" + stack + "\n"
+        "  adobe-cmk:clientSecret:\n"
+        "    secure: v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: adobe-cmk\nruntime: python\n", encoding="utf-8")
+    for stack, org in ORGS.items():
+        write_stack(tmp_path, stack, org)
+    write_stack(tmp_path, "dev", "<your-org-id>@AdobeOrg")
+    write_stack(tmp_path, "sim", "1234ABCD5678@AdobeOrg")
+    (tmp_path / "Pulumi.brand-eu.deploy.yaml").write_text("settings: {}\n", encoding="utf-8")
+    (tmp_path / "policy").mkdir()
+    return tmp_path
+
+
+class Run:
+    """One command's exit code, stdout and stderr."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+    def statuses(self) -> dict[str, str]:
+        return {s["stack"]: s["status"] for s in self.json["stacks"]}
+
+
+def fleet(project: Path, fake: FakePulumi, *argv: str, environ: dict | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        list(argv), command=fake, project_dir=project, environ=environ or {}, out=out, err=err
+    )
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def all_in(scenario: str, *names: str) -> dict[str, str]:
+    return dict.fromkeys(names or ORGS, scenario)
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+def test_list_cross_checks_the_stack_files_with_the_backend(project):
+    backend = {"brand-eu": "in-sync", "brand-us": "in-sync", "agency": "in-sync", "old-brand": "x"}
+    run = fleet(project, FakePulumi(stacks=backend), "list", "--json")
+    assert run.code == 0, run.err
+    doc = run.json
+    by_stack = {s["stack"]: s for s in doc["stacks"]}
+    assert sorted(by_stack) == sorted(ORGS), "dev, sim and the .deploy.yaml file are not members"
+    assert by_stack["retail"]["in_backend"] is False
+    assert by_stack["brand-eu"]["org_id"] == ORGS["brand-eu"]
+    assert by_stack["brand-eu"]["resources"] == 4
+    assert doc["orphans"] == ["old-brand"]
+    assert sorted(doc["excluded"]) == ["dev", "sim"]
+
+
+def test_list_table_names_orphans_and_uninitialised_stacks(project):
+    run = fleet(project, FakePulumi(stacks={"brand-eu": "in-sync", "old-brand": "x"}), "list")
+    assert run.code == 0, run.err
+    lines = {line.split()[0]: line for line in run.out.splitlines() if line.strip()}
+    assert "not initialised" in lines["retail"]
+    assert "orphan: no stack file" in lines["old-brand"]
+    assert "excluded: dev, sim" in run.out
+
+
+# --- check: classification, table, JSON, exit codes --------------------------------------------
+
+
+def test_check_all_in_sync_exits_0(project):
+    run = fleet(project, FakePulumi(stacks=all_in("in-sync")), "check", "--json")
+    assert run.code == 0, run.err
+    assert set(run.statuses().values()) == {"in-sync"}
+    assert run.json["exit_code"] == 0
+
+
+def test_check_drift_and_pending_exit_2_with_paths_and_kinds(project):
+    stacks = {**all_in("in-sync"), "brand-eu": "drifted", "agency": "pending"}
+    run = fleet(project, FakePulumi(stacks=stacks), "check", "--json")
+    assert run.code == 2, run.err
+    assert run.statuses() == {
+        "agency": "pending",
+        "brand-eu": "drifted",
+        "brand-us": "in-sync",
+        "retail": "in-sync",
+    }
+    eu = next(s for s in run.json["stacks"] if s["stack"] == "brand-eu")
+    (drift,) = eu["drift"]
+    assert drift["paths"] == {"properties.networkAcls.defaultAction": "update"}
+    assert drift["op"] == "refresh"
+    assert eu["change_summary"] == {"same": 1, "update": 1}
+    agency = next(s for s in run.json["stacks"] if s["stack"] == "agency")
+    assert agency["drift"] == []
+    assert agency["pending"][0]["paths"] == {"keyVaultKeyIdentifier": "update"}
+
+
+def test_check_failures_exit_3_each_with_its_reason(project):
+    stacks = {"brand-eu": "drifted", "brand-us": "locked", "agency": "failed", "retail": "policy"}
+    fake = FakePulumi(stacks={**stacks, "sim": "in-sync"})
+    run = fleet(project, fake, "check", "--json")
+    assert run.code == 3, run.err
+    by_stack = {s["stack"]: s for s in run.json["stacks"]}
+    assert by_stack["brand-eu"]["status"] == "drifted"
+    assert by_stack["brand-us"]["status"] == "locked"
+    assert "created by runner@host (pid 42)" in by_stack["brand-us"]["error"]["first_line"]
+    assert by_stack["agency"]["status"] == "failed"
+    assert by_stack["agency"]["error"]["first_line"] == (
+        "adobe-cmk:orgId is not an IMS organisation id: x"
+    )
+    assert by_stack["retail"]["status"] == "failed"
+    assert by_stack["retail"]["error"] == {
+        "kind": "CommandError",
+        "first_line": "policy vault-purge-protection: Purge protection",
+    }
+
+
+def test_check_reports_uninitialised_and_never_deployed_stacks(project):
+    fake = FakePulumi(stacks=all_in("pending", "brand-eu", "brand-us"), resources={"brand-us": 0})
+    run = fleet(
+        project,
+        fake,
+        "check",
+        "--json",
+        "--stack",
+        "brand-eu",
+        "--stack",
+        "brand-us",
+        "--stack",
+        "retail",
+    )
+    assert run.statuses() == {
+        "brand-eu": "pending",
+        "brand-us": "not-deployed",
+        "retail": "not-initialised",
+    }
+    assert run.code == 3
+    assert not [a for a in fake.commands("preview") if "retail" in a], "nothing runs on it"
+
+
+def test_check_table_shows_one_row_per_stack_with_paths(project):
+    stacks = {**all_in("in-sync"), "brand-eu": "drifted", "brand-us": "locked"}
+    run = fleet(project, FakePulumi(stacks=stacks), "check")
+    assert run.code == 3
+    header, *rows = [line for line in run.out.splitlines() if line.strip()][:5]
+    assert header.split()[:3] == ["STACK", "ORG", "STATUS"]
+    eu = next(r for r in rows if r.startswith("brand-eu"))
+    assert ORGS["brand-eu"] in eu
+    assert "cmk-vault: properties.networkAcls.defaultAction (update)" in eu
+    assert "2026-11-30 08:15" in eu
+    us = next(r for r in rows if r.startswith("brand-us"))
+    assert " locked " in us
+
+
+def test_check_runs_preview_with_refresh_read_only(project):
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    fleet(project, fake, "check", "--policy-pack", "policy")
+    previews = fake.commands("preview")
+    assert len(previews) == len(ORGS)
+    for args in previews:
+        assert "--refresh" in args and "--policy-pack" in args, args
+    assert not fake.commands("up") and not fake.commands("refresh")
+
+
+def test_check_refresh_only_runs_refresh_preview_only(project):
+    fake = FakePulumi(stacks=all_in("drifted"))
+    run = fleet(project, fake, "check", "--refresh-only", "--json")
+    assert run.code == 2
+    assert set(run.statuses().values()) == {"drifted"}
+    for args in fake.commands("refresh"):
+        assert "--preview-only" in args, args
+    assert len(fake.commands("refresh")) == len(ORGS) and not fake.commands("preview")
+
+
+# --- width and install-once --------------------------------------------------------------------
+
+
+def test_check_installs_once_before_any_stack_runs(project):
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    fleet(project, fake, "check")
+    verbs = [args[0] for args, _ in fake.calls if args[0] in ("install", "preview")]
+    assert verbs[0] == "install" and verbs.count("install") == 1, verbs
+
+
+def test_check_runs_the_stacks_at_once_up_to_the_width(project):
+    # Each preview waits at the barrier until 4 run together: it trips only at width 4.
+    fake = FakePulumi(stacks=all_in("in-sync"), barrier=threading.Barrier(4, timeout=30))
+    run = fleet(project, fake, "check", "--parallel", "4")
+    assert run.code == 0, run.out + run.err
+    assert fake.most_running == 4
+
+
+def test_check_never_runs_more_than_the_width(project):
+    for extra in ("e1", "e2", "e3", "e4"):
+        write_stack(project, extra, "9999EEEE0000@AdobeOrg")
+    fake = FakePulumi(
+        stacks=all_in("in-sync", *ORGS, "e1", "e2", "e3", "e4"),
+        barrier=threading.Barrier(2, timeout=30),
+    )
+    run = fleet(project, fake, "check", "--parallel", "2")
+    assert run.code == 0, run.out + run.err
+    assert fake.most_running == 2
+    assert len(fake.commands("preview")) == 8
+
+
+# --- up ----------------------------------------------------------------------------------------
+
+
+def test_up_stops_at_the_first_failure(project):
+    fake = FakePulumi(stacks=all_in("in-sync"), up_outcome={"brand-eu": "fail"})
+    run = fleet(project, fake, "up", "--yes", "--json")
+    assert run.code == 3
+    # Stacks in name order: agency, brand-eu, brand-us, retail.
+    assert run.statuses() == {
+        "agency": "updated",
+        "brand-eu": "failed",
+        "brand-us": "skipped",
+        "retail": "skipped",
+    }
+    ups = fake.commands("up")
+    assert [a[a.index("--stack") + 1] for a in ups] == ["agency", "brand-eu"]
+    for args in ups:
+        assert args[args.index("--policy-pack") + 1] == str(project / "policy"), args
+    failed = next(s for s in run.json["stacks"] if s["stack"] == "brand-eu")
+    assert failed["error"]["first_line"] == "boom: Adobe answered 500"
+    assert fake.most_running == 1
+
+
+def test_up_max_failures_lets_the_rollout_go_on(project):
+    fake = FakePulumi(stacks=all_in("in-sync"), up_outcome={"agency": "fail", "brand-us": "fail"})
+    run = fleet(project, fake, "up", "--yes", "--max-failures", "2", "--json")
+    assert run.code == 3
+    assert run.statuses() == {
+        "agency": "failed",
+        "brand-eu": "updated",
+        "brand-us": "failed",
+        "retail": "skipped",
+    }
+
+
+def test_up_all_updated_exits_0_with_the_changes(project):
+    run = fleet(project, FakePulumi(stacks=all_in("in-sync")), "up", "--yes", "--json")
+    assert run.code == 0, run.err
+    assert {s["status"] for s in run.json["stacks"]} == {"updated"}
+    assert run.json["stacks"][0]["change_summary"] == {"same": 3, "update": 1}
+
+
+def test_up_without_yes_changes_nothing_and_exits_1(project):
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    run = fleet(project, fake, "up")
+    assert run.code == 1
+    assert "--yes" in run.err
+    assert fake.calls == []
+
+
+# --- selection ---------------------------------------------------------------------------------
+
+
+def test_selection_by_stack_exclude_and_tag(project):
+    fake = FakePulumi(
+        stacks=all_in("in-sync"), tags={"brand-eu": {"tier=gold"}, "agency": {"tier=gold"}}
+    )
+    assert sorted(fleet(project, fake, "check", "--json", "--tag", "tier=gold").statuses()) == [
+        "agency",
+        "brand-eu",
+    ]
+    run = fleet(project, fake, "check", "--json", "--exclude", "agency", "--exclude", "retail")
+    assert sorted(run.statuses()) == ["brand-eu", "brand-us"]
+    assert sorted(run.json["excluded"]) == ["agency", "dev", "retail", "sim"]
+    named = fleet(
+        project, FakePulumi(stacks={"sim": "in-sync"}), "check", "--json", "--stack", "sim"
+    )
+    assert named.statuses() == {"sim": "in-sync"}, "naming an excluded stack selects it"
+
+
+def test_unknown_stack_is_a_command_failure(project):
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    run = fleet(project, fake, "check", "--stack", "nope")
+    assert run.code == 1
+    assert "no stack file for nope" in run.err
+    assert not fake.commands("preview")
+
+
+def test_bad_arguments_exit_1_not_2(project):
+    run = fleet(project, FakePulumi(stacks={}), "check", "--parallel", "0")
+    assert run.code == 1
+
+
+def test_missing_cli_is_a_command_failure(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["list"], project_dir=project, environ={}, out=out, err=err)
+    assert code == 1
+    assert "Pulumi CLI is not on the PATH" in err.getvalue()
+
+
+# --- credentials and secrets -------------------------------------------------------------------
+
+
+def test_each_stack_gets_its_own_adobe_credential_never_the_shared_one(project):
+    environ = {
+        "ADOBE_CLIENT_ID": "shared-id",
+        "ADOBE_CLIENT_SECRET": "shared-secret-value",
+        "ADOBE_CLIENT_ID__BRAND_EU": "eu-id",
+        "ADOBE_CLIENT_SECRET__BRAND_EU": "eu-secret-value",
+        "PULUMI_CONFIG_PASSPHRASE__BRAND_US": "us-passphrase",
+    }
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    run = fleet(project, fake, "check", environ=environ)
+    eu, us = fake.env_of("preview", "brand-eu"), fake.env_of("preview", "brand-us")
+    assert (eu["ADOBE_CLIENT_ID"], eu["ADOBE_CLIENT_SECRET"]) == ("eu-id", "eu-secret-value")
+    assert (us["ADOBE_CLIENT_ID"], us["ADOBE_CLIENT_SECRET"]) == ("", "")
+    assert us["PULUMI_CONFIG_PASSPHRASE"] == "us-passphrase"
+    assert "PULUMI_CONFIG_PASSPHRASE" not in eu
+    assert "ADOBE_CLIENT_ID, ADOBE_CLIENT_SECRET ignored" in run.err
+    assert "shared-secret-value" not in run.err
+
+
+def test_no_secret_value_reaches_the_table_or_the_json(project):
+    """The double puts the stack's secret in every event's old and new inputs and outputs, in a
+    stdout event, in the prelude's config, in the stack outputs and in the update history's
+    config (as ``--show-secrets`` gives it); none of it may reach a report."""
+    environ = {"ADOBE_CLIENT_SECRET__BRAND_EU": "eu-secret-value"}
+    stacks = {"brand-eu": "drifted", "brand-us": "pending", "agency": "failed", "retail": "policy"}
+    for argv in (
+        ["check"],
+        ["check", "--json"],
+        ["check", "--markdown"],
+        ["up", "--yes", "--json"],
+    ):
+        fake = FakePulumi(stacks=stacks, up_outcome={"agency": "fail"})
+        run = (
+            fleet(project, fake, *argv, "--max-failures", "9")
+            if argv[0] == "up"
+            else fleet(project, fake, *argv, environ=environ)
+        )
+        assert run.code == 3, (argv, run.err)
+        for text in (run.out, run.err):
+            assert SECRET not in text, argv
+            assert "eu-secret-value" not in text, argv
+    reads = [args[:2] for args in fake.commands("stack")]
+    assert ["stack", "output"] in reads and ["stack", "history"] in reads, "values were offered"
