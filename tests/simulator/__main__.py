@@ -2,6 +2,6 @@
 
 import sys
 
-from tests.simulator import main
+from tests.simulator.cli import main
 
 sys.exit(main())
