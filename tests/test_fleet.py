@@ -377,3 +377,25 @@ def test_no_secret_value_reaches_the_table_or_the_json(project):
             assert "eu-secret-value" not in text, argv
     reads = [args[:2] for args in fake.commands("stack")]
     assert ["stack", "output"] in reads and ["stack", "history"] in reads, "values were offered"
+
+
+# --- report: the workflow's merge --------------------------------------------------------------
+
+
+def test_report_merges_per_stack_reports_into_one_table_and_exit_code(project, tmp_path):
+    stacks = {**all_in("in-sync"), "brand-us": "pending"}
+    paths = []
+    for stack in ("brand-eu", "brand-us"):
+        path = tmp_path / f"{stack}.json"
+        run = fleet(
+            project, FakePulumi(stacks=stacks), "check", "--stack", stack, "--json", str(path)
+        )
+        assert run.out.startswith("STACK"), "with a FILE, the table still goes to stdout"
+        paths.append(str(path))
+    merged = fleet(project, FakePulumi(stacks={}), "report", *paths, "--markdown")
+    assert merged.code == 2
+    lines = merged.out.splitlines()
+    assert lines[0].startswith("| STACK | ORG | STATUS |")
+    assert [line.split("|")[1].strip() for line in lines[2:4]] == ["brand-eu", "brand-us"]
+    as_json = fleet(project, FakePulumi(stacks={}), "report", *paths, "--json")
+    assert as_json.json["exit_code"] == 2 and len(as_json.json["stacks"]) == 2
