@@ -13,6 +13,9 @@ import re
 #: The stack config namespace of every setting (``adobe-cmk:orgId``); also the project name.
 NAMESPACE = "adobe-cmk"
 
+# Patterns are used with ``match`` (anchored at the start), end in ``\Z`` (``$`` would accept a
+# trailing line break) and are ASCII-only, as Adobe's and Azure's names are.
+
 # --- Adobe -------------------------------------------------------------------------------------
 
 #: The address Adobe reaches a key vault from; a vault behind a firewall must allow it.
@@ -25,7 +28,7 @@ API_GENERATIONS: tuple[str, ...] = ("current", "beta")
 
 #: Platform regions: ``va7`` is ``platform.adobe.io``, any other ``platform-<region>.adobe.io``.
 DEFAULT_REGION = "va7"
-REGION = re.compile(r"^[a-z]{2,5}[0-9]{1,2}$")
+REGION = re.compile(r"[a-z]{2,5}[0-9]{1,2}\Z", re.ASCII)
 REGION_EXAMPLES = "va7, nld2, aus5, can2 or gbr9"
 
 #: Adobe IMS's token endpoint and the scopes an OAuth Server-to-Server credential asks for.
@@ -33,10 +36,10 @@ DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com/ims/token/v3"
 DEFAULT_SCOPES = "openid,session,AdobeID,read_organizations,additional_info.projectedProductContext"
 
 #: An IMS organisation id, ``1234ABCD5678@AdobeOrg``.
-ORG_ID = re.compile(r"^[A-Za-z0-9]+@AdobeOrg$")
+ORG_ID = re.compile(r"[A-Za-z0-9]+@AdobeOrg\Z", re.ASCII)
 ORG_ID_EXAMPLE = "1234ABCD5678@AdobeOrg"
 #: Configuration names Adobe accepts (it reads them back in a URL path; case-sensitive).
-CONFIG_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z", re.ASCII)
 
 #: The longest wait for Adobe's job that a stack may ask for (a day); Adobe documents minutes to
 #: hours.
@@ -53,7 +56,7 @@ ASSIGNMENT_NAMESPACE = "5c3f1f8e-8a2e-4c55-9d61-3c0e2d7a9b14"
 SERVICE_PRINCIPAL_MODES: tuple[str, ...] = ("create", "existing", "none")
 
 #: A GUID (tenant, subscription, application and principal ids).
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z", re.ASCII)
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
 
 #: Key types and sizes Adobe accepts: RSA of 3072 bits or more.
@@ -81,7 +84,7 @@ HSM_SUFFIXES: tuple[str, ...] = (
     "managedhsm.usgovcloudapi.net",
 )
 #: A key version as Azure writes it: 32 hex digits.
-KEY_VERSION = re.compile(r"^[0-9a-fA-F]{32}$")
+KEY_VERSION = re.compile(r"[0-9a-fA-F]{32}\Z", re.ASCII)
 KEY_IDENTIFIER_EXAMPLE = "https://<vault>.vault.azure.net/keys/<key-name>/<32-hex-version>"
 
 

@@ -42,9 +42,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from providers.byok_config import ByokConfigProvider
-from providers.ims import StaticToken
 from providers.key_identifier import parse_key_identifier
-from providers.platform_api import PlatformClient, PollSchedule
+from providers.platform import byok
+from providers.platform.client import PlatformClient
+from providers.platform.ims import StaticToken
+from providers.platform.polling import PollSchedule
 from tests.provider_host import ProviderHost, serialized, urn_for
 from tests.simulator import PlatformSimulator
 
@@ -119,8 +121,9 @@ def _through_client(poll: PollSchedule) -> Callable[[PlatformSimulator], None]:
             base_url=sim.url, org_id=sim.org_id, tokens=StaticToken(sim.issue_token()), poll=poll
         )
         assert client.get_byok_config(NAME) is None
-        client.create_byok_config(NAME, parse_key_identifier(KEY))
-        assert client.wait_for_byok_config(NAME, 600).status == "COMPLETED"
+        key = parse_key_identifier(KEY)
+        done = byok.converge(client, NAME, key, "current", timeout_seconds=600)
+        assert done.status == "COMPLETED"
 
     return run
 

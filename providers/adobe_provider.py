@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import threading
 from collections.abc import Mapping
@@ -20,21 +19,20 @@ import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest, Resource, ResourceProvider
 from pulumi.output import Unknown
 
+from cmk_facts import API_GENERATIONS, GUID, NAMESPACE, ORG_ID, ORG_ID_EXAMPLE
 from providers import credentials
-from providers.platform_api import API_GENERATIONS, ORG_ID, PlatformClient
+from providers.platform.client import DEFAULT_API_KEY, PlatformClient
+from providers.platform.endpoints import check_endpoint
+from providers.platform.ims import credential_problem
+from providers.platform.redaction import RedactingFilter
 
 #: The package logger: the client's retry and status lines and the providers' own lines.
 log = logging.getLogger("providers")
 
 PROVIDER_KEY = "__provider"
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_PLATFORM_URL = re.compile(
-    r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/.*)?$"
-)
-
 _clients_lock = threading.Lock()
-_clients: dict[tuple[str, str, int], PlatformClient] = {}
+_clients: dict[tuple[str, str, str, int], PlatformClient] = {}
 
 
 def is_unknown(value: Any) -> bool:
@@ -48,21 +46,20 @@ def check_org_id(props: Mapping[str, Any], failures: list[CheckFailure]) -> None
     if not is_unknown(value) and not (isinstance(value, str) and ORG_ID.match(value)):
         failures.append(
             CheckFailure(
-                "orgId", f"orgId {value!r} is not an IMS org id like 1234ABCD5678@AdobeOrg"
+                "orgId", f"orgId {value!r} is not an IMS org id like {ORG_ID_EXAMPLE}"
             )
         )
 
 
 def check_platform_url(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
-    """``platformUrl`` is an https URL (http only on loopback, for the simulator)."""
+    """``platformUrl`` may carry the credential (:func:`~.endpoints.check_endpoint`)."""
     value = props.get("platformUrl")
-    if not is_unknown(value) and not (isinstance(value, str) and _PLATFORM_URL.match(value)):
-        failures.append(
-            CheckFailure(
-                "platformUrl",
-                f"platformUrl {value!r} must be an https URL such as https://platform.adobe.io",
-            )
-        )
+    if is_unknown(value):
+        return
+    try:
+        check_endpoint(value if isinstance(value, str) else "")
+    except ValueError as exc:
+        failures.append(CheckFailure("platformUrl", f"platformUrl {exc}"))
 
 
 def check_api_generation(props: Mapping[str, Any], failures: list[CheckFailure]) -> None:
@@ -88,7 +85,7 @@ def check_guid(props: Mapping[str, Any], name: str, failures: list[CheckFailure]
     value = props.get(name)
     if value in (None, "") or is_unknown(value):
         return
-    if not (isinstance(value, str) and _GUID.match(value)):
+    if not (isinstance(value, str) and GUID.match(value)):
         failures.append(CheckFailure(name, f"{name} {value!r} must be a GUID"))
 
 
@@ -140,25 +137,34 @@ class AdobeProvider(ResourceProvider):
         config = req.config
         environ = dict(os.environ)
         self._token_source = lambda: credentials.token_source(config.get, environ)
+        self._api_key = str(config.get(f"{NAMESPACE}:apiKey") or DEFAULT_API_KEY).strip()
+        self._failed_resends = config.get(f"{NAMESPACE}:failedResends")
         _log_to_stderr()
 
     def client(self, props: Mapping[str, Any]) -> PlatformClient:
         """The process-wide client for the resource's ``platformUrl`` and ``orgId``."""
         get_source = getattr(self, "_token_source", None)
+        api_key = getattr(self, "_api_key", DEFAULT_API_KEY)
+        problem = credential_problem(api_key)
+        if problem:
+            raise RuntimeError(f"{NAMESPACE}:apiKey {problem}")
         try:
             if get_source is not None:
-                tokens, session = get_source()
+                tokens, _ = get_source()
             else:
                 # Driven without configure (never by the engine): the environment is all there is.
-                tokens, session = credentials.token_source(lambda _key: None, os.environ)
+                tokens, _ = credentials.token_source(lambda _key: None, os.environ)
         except ValueError as exc:
             raise RuntimeError(str(exc)) from None
-        key = (str(props["platformUrl"]), str(props["orgId"]), id(tokens))
+        key = (str(props["platformUrl"]), str(props["orgId"]), api_key, id(tokens))
         with _clients_lock:
             if key not in _clients:
-                _clients[key] = PlatformClient(
-                    base_url=key[0], org_id=key[1], tokens=tokens, session=session
-                )
+                try:
+                    _clients[key] = PlatformClient(
+                        base_url=key[0], org_id=key[1], tokens=tokens, api_key=api_key
+                    )
+                except ValueError as exc:
+                    raise RuntimeError(f"platformUrl {exc}") from None
             return _clients[key]
 
     def __getstate__(self) -> dict[str, Any]:
@@ -174,6 +180,7 @@ def _log_to_stderr() -> None:
     if not any(getattr(h, "_adobe_cmk", False) for h in log.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("adobe-cmk: %(message)s"))
+        handler.addFilter(RedactingFilter())
         handler._adobe_cmk = True  # type: ignore[attr-defined]
         log.addHandler(handler)
         log.setLevel(logging.INFO)

@@ -33,7 +33,8 @@ from providers.adobe_provider import (
     is_unknown,
     log,
 )
-from providers.platform_api import AppRegistrationDetails
+from providers.platform.models import AppRegistrationDetails
+from providers.user_errors import in_user_words
 
 #: Python attribute → property name in the state and on the wire.
 PROPERTIES = {
@@ -113,12 +114,17 @@ class AppRegistrationProvider(AdobeProvider):
         return DiffResult(
             changes=bool(changed),
             replaces=[name for name in changed if name in REPLACE_ON],
-            stables=[name for name in REPLACE_ON if name not in changed],
             delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """GET the registration; in ``beta``, POST to start it when absent and wait for it."""
+        with in_user_words():
+            details = self._register(props)
+        log.info("Adobe's CMK application for %s is %s", props["orgId"], details.application_id)
+        return CreateResult(details.application_id, _outputs(details, props))
+
+    def _register(self, props: dict[str, Any]) -> AppRegistrationDetails:
         client = self.client(props)
         details = client.get_app_registration()
         if details is None:
@@ -132,12 +138,18 @@ class AppRegistrationProvider(AdobeProvider):
             log.info("starting Adobe's CMK app registration for %s", props["orgId"])
             client.start_app_registration()
             details = client.wait_for_app_registration(REGISTRATION_TIMEOUT_SECONDS)
-        log.info("Adobe's CMK application for %s is %s", props["orgId"], details.application_id)
-        return CreateResult(details.application_id, _outputs(details, props))
+            if details is None:
+                raise RuntimeError(
+                    f"Adobe's CMK app registration for {props['orgId']} did not appear within "
+                    f"{REGISTRATION_TIMEOUT_SECONDS / 60:g} minutes; run `pulumi up` again to "
+                    "keep waiting"
+                )
+        return details
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET; an empty id when the registration is gone."""
-        details = self.client(props).get_app_registration()
+        with in_user_words():
+            details = self.client(props).get_app_registration()
         if details is None:
             return ReadResult("", {})
         outs = _outputs(details, props)
@@ -154,7 +166,8 @@ class AppRegistrationProvider(AdobeProvider):
         )
 
     def _read_or_fail(self, props: dict[str, Any]) -> AppRegistrationDetails:
-        details = self.client(props).get_app_registration()
+        with in_user_words():
+            details = self.client(props).get_app_registration()
         if details is None:
             raise RuntimeError(f"Adobe's app registration for {props['orgId']} has gone (404)")
         return details

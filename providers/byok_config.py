@@ -5,11 +5,12 @@ Lifecycle, and what each step does at Adobe:
 - ``check`` / ``diff``: offline. A key identifier that differs only in its version is *no change*
   (Adobe keeps the vault and key name; rotation must not touch Adobe). Another vault or key name
   is an update that sends the configuration again. Another org, Platform URL or name replaces.
-- ``create``: safe to run again after a crash, a timeout or Ctrl-C. It reads the configuration by
-  name first: completed with the same vault and key → adopted, no POST; still running → waits
-  again, no POST; absent, ``FAILED`` or another key → POST, then waits. The wait is bounded by the
-  ``waitTimeoutMinutes`` input (custom timeouts never reach a dynamic provider).
-- ``read``: one GET; an empty id when Adobe no longer has it.
+- ``create``: safe to run again after a crash, a timeout or Ctrl-C: the BYOK operation of
+  :mod:`providers.platform.byok` (look up; adopt, wait or send once; wait; resend a job that ends
+  ``FAILED`` up to ``failedResends`` times). The wait is bounded by the ``waitTimeoutMinutes``
+  input (custom timeouts never reach a dynamic provider).
+- ``read``: one GET; an empty id when Adobe no longer has it. An answer that does not say which
+  key it holds keeps the stored key (no diff).
 - ``delete``: no call. Adobe has no delete and CMK cannot be switched off: the configuration stays.
 
 The resource's id is the configuration name, which is how Adobe reads it back (case-sensitive).
@@ -30,6 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from cmk_facts import CONFIG_NAME, MAX_WAIT_MINUTES
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
@@ -38,15 +40,11 @@ from providers.adobe_provider import (
     is_unknown,
     log,
 )
-from providers.errors import JobFailedError, WaitTimeoutError
-from providers.key_identifier import KeyIdentifier, parse_key_identifier
-from providers.platform_api import (
-    CONFIG_NAME,
-    FAILURE_STATUS,
-    SUCCESS_STATUS,
-    ByokConfigDetails,
-    PlatformClient,
-)
+from providers.key_identifier import parse_key_identifier
+from providers.platform import byok
+from providers.platform.decisions import FAILURE_STATUS, SUCCESS_STATUS
+from providers.platform.models import ByokConfigDetails
+from providers.user_errors import in_user_words
 
 #: Python attribute → property name in the state and on the wire.
 PROPERTIES = {
@@ -74,15 +72,8 @@ INPUTS = (
 REPLACE_ON = ("orgId", "platformUrl", "configName")
 #: Inputs that change nothing at Adobe: how to call it and how long to wait.
 LOCAL_ONLY = ("apiGeneration", "waitTimeoutMinutes")
-#: Longest wait accepted (a day); Adobe documents minutes to hours.
-MAX_WAIT_MINUTES = 24 * 60
-
-#: What usually makes Adobe's job fail, appended to a FAILED error.
-FAILURE_CAUSES = (
-    "usual causes: the role assignment for Adobe's app is missing or not yet propagated (Entra "
-    "and RBAC can take minutes), the key is disabled or expired, or the vault firewall blocks "
-    "Adobe (allow 20.88.123.53 and trusted Microsoft services)"
-)
+#: Sends after a FAILED job when the stack config does not say (``adobe-cmk:failedResends``).
+DEFAULT_FAILED_RESENDS = 2
 
 
 @dataclass
@@ -167,12 +158,7 @@ class ByokConfigProvider(AdobeProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Decides offline what a change means at Adobe (see :func:`decide_diff`)."""
         changes, replaces = decide_diff(olds, news)
-        return DiffResult(
-            changes=bool(changes),
-            replaces=replaces,
-            stables=[name for name in REPLACE_ON if name not in replaces],
-            delete_before_replace=False,
-        )
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Adopts, resumes or sends the configuration, then waits for ``COMPLETED``."""
@@ -182,7 +168,8 @@ class ByokConfigProvider(AdobeProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET by name; an empty id when Adobe no longer has the configuration."""
         name = props.get("configName") or id_
-        details = self.client(props).get_byok_config(name)
+        with in_user_words(config_name=name):
+            details = self.client(props).get_byok_config(name)
         if details is None:
             return ReadResult("", {})
         outs = _outputs(details, {**props, "keyIdentifier": _live_key_identifier(details, props)})
@@ -202,53 +189,24 @@ class ByokConfigProvider(AdobeProvider):
 
     def _converge(self, props: dict[str, Any]) -> ByokConfigDetails:
         """Brings Adobe to ``COMPLETED`` for the given key, POSTing only when needed."""
-        client = self.client(props)
         name: str = props["configName"]
-        key = parse_key_identifier(props["keyIdentifier"])
-        existing = client.get_byok_config(name)
-        action = decide_create(existing, key)
-        if action == "adopt":
-            assert existing is not None
-            log.info("BYOK configuration %s is already COMPLETED for this key: adopted", name)
-            return existing
-        if action == "post":
-            if existing is not None:
-                log.info(
-                    "BYOK configuration %s is %s for %s/keys/%s: sending it again",
-                    name,
-                    existing.status,
-                    existing.vault_url,
-                    existing.key_name,
-                )
-            client.create_byok_config(
+        with in_user_words(config_name=name):
+            return byok.converge(
+                self.client(props),
                 name,
-                key,
+                parse_key_identifier(props["keyIdentifier"]),
                 props["apiGeneration"],
-                previous=existing,
+                timeout_seconds=float(props["waitTimeoutMinutes"]) * 60.0,
+                failed_resends=self.failed_resends(),
             )
-        else:
-            log.info("BYOK configuration %s is still running at Adobe: waiting again", name)
-        return self._wait(client, name, float(props["waitTimeoutMinutes"]))
 
-    def _wait(self, client: PlatformClient, name: str, timeout_minutes: float) -> ByokConfigDetails:
+    def failed_resends(self) -> int:
+        """``adobe-cmk:failedResends`` from the provider's config (the settings checked it)."""
+        value = getattr(self, "_failed_resends", None)
         try:
-            return client.wait_for_byok_config(name, timeout_minutes * 60.0)
-        except JobFailedError as exc:
-            raise RuntimeError(f"{exc}; {FAILURE_CAUSES}") from None
-        except WaitTimeoutError as exc:
-            minutes = f"{timeout_minutes:g} minute{'' if timeout_minutes == 1 else 's'}"
-            raise RuntimeError(
-                f"BYOK configuration {name!r} is still {exc.last_status or 'not visible'} at Adobe "
-                f"after {minutes} (adobe-cmk:waitTimeoutMinutes); the job goes "
-                "on at Adobe, and running `pulumi up` again resumes waiting without a second POST"
-            ) from None
-
-
-def decide_create(existing: ByokConfigDetails | None, key: KeyIdentifier) -> str:
-    """``adopt`` (completed, same key), ``wait`` (running, same key) or ``post``."""
-    if existing is None or existing.status == FAILURE_STATUS or not existing.refers_to(key):
-        return "post"
-    return "adopt" if existing.status == SUCCESS_STATUS else "wait"
+            return max(0, int(value)) if value not in (None, "") else DEFAULT_FAILED_RESENDS
+        except (TypeError, ValueError):
+            return DEFAULT_FAILED_RESENDS
 
 
 def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -292,12 +250,13 @@ def _live_key_identifier(details: ByokConfigDetails, props: dict[str, Any]) -> s
     (Adobe may not report a version), else the key Adobe reports, so the drift shows."""
     stored = str(props.get("keyIdentifier") or "")
     try:
-        if details.refers_to(parse_key_identifier(stored)):
+        if details.holds(parse_key_identifier(stored)) is not False:
             return stored
     except ValueError:
         pass
-    live = f"{details.vault_url}/keys/{details.key_name}"
-    return f"{live}/{details.key_version}" if details.key_version else live
+    assert details.key is not None  # holds() is False only for a known key
+    live = details.key.versionless
+    return f"{live}/{details.key.version}" if details.key.version else live
 
 
 def _outputs(details: ByokConfigDetails, props: dict[str, Any]) -> dict[str, Any]:
@@ -307,6 +266,6 @@ def _outputs(details: ByokConfigDetails, props: dict[str, Any]) -> dict[str, Any
         "status": details.status,
         "configId": details.config_id,
         "keyVaultUrl": details.vault_url,
-        "keyName": details.key_name,
-        "keyVersion": details.key_version,
+        "keyName": details.key.name if details.key else "",
+        "keyVersion": (details.key.version or "") if details.key else "",
     }

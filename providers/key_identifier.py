@@ -18,23 +18,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_VAULT_SUFFIXES = (
-    "vault.azure.net",
-    "vault.azure.cn",
-    "vault.usgovcloudapi.net",
-    "vault.microsoftazure.de",
-)
-_HSM_SUFFIXES = ("managedhsm.azure.net", "managedhsm.azure.cn", "managedhsm.usgovcloudapi.net")
+from cmk_facts import HSM_SUFFIXES, KEY_IDENTIFIER_EXAMPLE, KEY_VERSION, VAULT_SUFFIXES
 
-_HOST = "|".join(re.escape(s) for s in _VAULT_SUFFIXES + _HSM_SUFFIXES)
+_HOST = "|".join(re.escape(s) for s in VAULT_SUFFIXES + HSM_SUFFIXES)
+# ASCII only, anchored with \Z: Azure names are ASCII, and Unicode case folding would let a
+# Kelvin sign (U+212A) pass for "k" and be judged the same key as its ASCII twin.
 _IDENTIFIER = re.compile(
-    rf"^https://(?P<vault>[A-Za-z0-9-]{{3,24}})\.(?P<suffix>{_HOST})(?::443)?"
-    r"/keys/(?P<name>[A-Za-z0-9-]{1,127})(?:/(?P<version>[A-Za-z0-9]+))?/?$",
-    re.IGNORECASE,
+    rf"https://(?P<vault>[A-Za-z0-9-]{{3,24}})\.(?P<suffix>{_HOST})(?::443)?"
+    r"/keys/(?P<name>[A-Za-z0-9-]{1,127})(?:/(?P<version>[A-Za-z0-9]+))?/?\Z",
+    re.IGNORECASE | re.ASCII,
 )
-_VERSION = re.compile(r"^[0-9a-fA-F]{32}$")
+#: Adobe's answers carry any version token (its own example's is not hex).
+_ANY_VERSION = re.compile(r"[!-.0-~]{1,128}\Z")
 
-EXAMPLE = "https://<vault>.vault.azure.net/keys/<key-name>/<32-hex-version>"
+EXAMPLE = KEY_IDENTIFIER_EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def parse_key_identifier(text: str, *, require_version: bool = True) -> KeyIdent
     if not match:
         raise ValueError(f"{text!r} is not a Key Vault key identifier; expected {EXAMPLE}")
     version = match["version"]
-    if version is not None and not _VERSION.match(version):
+    if version is not None and not KEY_VERSION.match(version):
         raise ValueError(f"{text!r} has version {version!r}; a key version is 32 hex digits")
     if require_version and version is None:
         raise ValueError(
@@ -86,3 +83,17 @@ def parse_key_identifier(text: str, *, require_version: bool = True) -> KeyIdent
         )
     vault_url = f"https://{match['vault'].lower()}.{match['suffix'].lower()}"
     return KeyIdentifier(vault_url=vault_url, name=match["name"], version=version)
+
+
+def read_key_identifier(text: object) -> KeyIdentifier | None:
+    """Adobe's echo of a key identifier, read leniently: any version token (or none); ``None``
+    when it does not name a vault and a key."""
+    if not isinstance(text, str):
+        return None
+    base, slash, version = text.strip().rstrip("/").rpartition("/")
+    for candidate, token in ((text.strip(), None), (base, version if slash else None)):
+        match = _IDENTIFIER.match(candidate)
+        if match and match["version"] is None and (token is None or _ANY_VERSION.match(token)):
+            vault_url = f"https://{match['vault'].lower()}.{match['suffix'].lower()}"
+            return KeyIdentifier(vault_url=vault_url, name=match["name"], version=token)
+    return None

@@ -1,4 +1,4 @@
-"""Pure unit tests of ByokConfig's decisions: ``decide_diff``, ``decide_create`` and ``check``.
+"""Pure unit tests of the BYOK decisions: ``decide_diff``, ``decide_create`` and ``check``.
 
 No I/O: these functions run in the preview, where nothing may call Adobe. The same rules are
 exercised over gRPC against the simulator in ``test_byok_config.py``.
@@ -11,15 +11,12 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from cmk_facts import MAX_WAIT_MINUTES
 from providers.app_registration import AppRegistrationProvider
-from providers.byok_config import (
-    MAX_WAIT_MINUTES,
-    ByokConfigProvider,
-    decide_create,
-    decide_diff,
-)
+from providers.byok_config import ByokConfigProvider, decide_diff
 from providers.key_identifier import parse_key_identifier
-from providers.platform_api import ByokConfigDetails
+from providers.platform.decisions import Action, decide_create
+from providers.platform.models import ByokConfigDetails
 
 VERSION_1 = "0123456789abcdef0123456789abcdef"
 VERSION_2 = "fedcba9876543210fedcba9876543210"
@@ -64,9 +61,8 @@ def details(status: str = "COMPLETED", key: str = KEY) -> ByokConfigDetails:
         name="cmk-config_1",
         status=status,
         config_id="4df7886b-0000-0000-0000-000000000000",
+        key=parsed,
         vault_url=parsed.vault_url,
-        key_name=parsed.name,
-        key_version=parsed.version or "",
     )
 
 
@@ -148,30 +144,31 @@ def test_decide_diff_state_without_key_is_update() -> None:
 
 
 def test_decide_create_absent_configuration_posts() -> None:
-    assert decide_create(None, parse_key_identifier(KEY)) == "post"
+    assert decide_create(None, parse_key_identifier(KEY)) is Action.POST
 
 
 def test_decide_create_completed_same_key_adopts() -> None:
-    assert decide_create(details("COMPLETED"), parse_key_identifier(KEY)) == "adopt"
+    assert decide_create(details("COMPLETED"), parse_key_identifier(KEY)) is Action.ADOPT
 
 
 def test_decide_create_completed_same_key_other_version_adopts() -> None:
-    assert decide_create(details("COMPLETED"), parse_key_identifier(KEY_NEW_VERSION)) == "adopt"
+    key = parse_key_identifier(KEY_NEW_VERSION)
+    assert decide_create(details("COMPLETED"), key) is Action.ADOPT
 
 
 @pytest.mark.parametrize("status", ["NEW", "CREATED", "RUNNING", "UPDATE_EXISTING_RESOURCES", ""])
 def test_decide_create_pending_same_key_waits(status: str) -> None:
-    assert decide_create(details(status), parse_key_identifier(KEY)) == "wait"
+    assert decide_create(details(status), parse_key_identifier(KEY)) is Action.WAIT
 
 
 def test_decide_create_failed_same_key_posts() -> None:
-    assert decide_create(details("FAILED"), parse_key_identifier(KEY)) == "post"
+    assert decide_create(details("FAILED"), parse_key_identifier(KEY)) is Action.POST
 
 
 @pytest.mark.parametrize("status", ["COMPLETED", "RUNNING"])
 @pytest.mark.parametrize("key", [KEY_OTHER_NAME, KEY_OTHER_VAULT])
 def test_decide_create_other_key_posts(status: str, key: str) -> None:
-    assert decide_create(details(status), parse_key_identifier(key)) == "post"
+    assert decide_create(details(status), parse_key_identifier(key)) is Action.POST
 
 
 # ---- check ------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ import yaml
 
 from components import key_vault, settings
 from components.settings import Settings, SettingsError, declared_settings
-from providers import app_registration, platform_api, transport
-from providers.errors import PlatformError
+from providers import app_registration
+from providers.platform import client, http, polling
+from providers.platform.errors import PlatformError
 from tests.mocks import SECRET_KEYS, valid_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,8 @@ PAGES = sorted(DOCS.glob("*.md"))
 INDEX = DOCS / "operators-guide.md"
 SOURCES = [
     ROOT / "__main__.py",
-    *sorted((ROOT / "components").glob("*.py")),
+    ROOT / "cmk_facts.py",
+    *sorted((ROOT / "components").rglob("*.py")),
     *sorted((ROOT / "providers").glob("*.py")),
 ]
 
@@ -312,12 +314,12 @@ def test_quoted_message_exists_in_the_code(page: str, message: str):
         (key_vault.SOFT_DELETE_RETENTION_DAYS, 90, "90 days"),
         (settings.MAX_WAIT_MINUTES, 1440, "1440 minutes"),
         (settings.MIN_ROTATION_TO_EXPIRY_DAYS, 7, "less than 7 days after the rotation"),
-        (transport.RETRY_DEADLINE_SECONDS, 120.0, "up to 2\nminutes per request"),
-        (platform_api.POLL_MIN_SECONDS, 5.0, "every 5 s"),
-        (platform_api.POLL_FRACTION_OF_ELAPSED, 0.1, "a tenth of the time"),
-        (platform_api.POLL_MAX_SECONDS, 30.0, "at most every 30 s"),
+        (http.CALL_SECONDS, 120.0, "up to 2\nminutes per request"),
+        (polling.POLL_MIN_SECONDS, 5.0, "every 5 s"),
+        (polling.POLL_FRACTION_OF_ELAPSED, 0.1, "a tenth of the time"),
+        (polling.POLL_MAX_SECONDS, 30.0, "at most every 30 s"),
         (app_registration.REGISTRATION_TIMEOUT_SECONDS, 600.0, "waits up to 10\nminutes"),
-        (platform_api.API_KEY, "acp_provisioning", "acp_provisioning"),
+        (client.DEFAULT_API_KEY, "acp_provisioning", "acp_provisioning"),
     ],
 )
 def test_docs_state_the_codes_numbers(value: Any, expected: Any, phrase: str):

@@ -2,19 +2,23 @@
 
 One flat hierarchy under :class:`PlatformError`. Every error carries what Adobe support asks for
 (method, path, HTTP status, Adobe's code and message, ``x-request-id``) and its ``str()`` is one
-line. No error ever holds an access token, a client secret or a request header.
+line, bounded in length, with every secret the process holds masked (:mod:`.redaction`): no error
+ever holds an access token, a client secret or a request header, even when Adobe echoes one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from providers.platform.redaction import redact
+
+#: The longest Adobe text (message, code, request id) kept in an error: a hostile or broken
+#: answer must not turn one line into a page.
+MAX_TEXT = 500
+
 
 class PlatformError(Exception):
     """Base of every error the client raises; ``str()`` is a single line."""
-
-    #: Whether sending the same request again later may succeed.
-    transient: bool = False
 
     def __init__(
         self,
@@ -26,12 +30,12 @@ class PlatformError(Exception):
         code: str = "",
         request_id: str = "",
     ) -> None:
-        self.summary = _one_line(summary)
+        self.summary = one_line(summary)
         self.method = method
         self.path = path
         self.status = status
-        self.code = code
-        self.request_id = request_id
+        self.code = one_line(code, 80)
+        self.request_id = one_line(request_id, 120)
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -73,11 +77,14 @@ class BadRequestError(PlatformError):
     """Adobe rejected the request as malformed (400, 405, 409, 415, 422)."""
 
 
+class UnexpectedAnswerError(PlatformError):
+    """An answer that fits none of the shapes Adobe may plausibly give (or a redirect): nothing
+    more is sent on its account."""
+
+
 class TransientError(PlatformError):
     """Throttling (429), a server error (5xx), a timeout, a dropped connection or an unreadable
     answer, still failing when the retry budget or deadline ran out."""
-
-    transient = True
 
 
 class JobFailedError(PlatformError):
@@ -86,8 +93,6 @@ class JobFailedError(PlatformError):
 
 class WaitTimeoutError(PlatformError):
     """A job did not finish before its deadline; it may still finish at Adobe."""
-
-    transient = True
 
     def __init__(self, summary: str, *, last_status: str = "", **kwargs: Any) -> None:
         self.last_status = last_status
@@ -129,8 +134,10 @@ def adobe_message(body: Any) -> tuple[str, str]:
     return code, ": ".join(message_parts)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+def one_line(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` on one line, secrets masked, at most ``limit`` characters."""
+    flat = " ".join(redact(str(text)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _rebuild(cls: type[PlatformError], state: dict[str, Any]) -> PlatformError:
