@@ -1,0 +1,133 @@
+"""Which resources of a stack are Adobe's, and where its vaults and keys are.
+
+Types are matched with any API version (``azure-native:keyvault/v20240401preview:Vault`` too).
+Every Key Vault vault and key in the stack counts as Adobe's (the program declares no other); a
+service principal or role assignment counts when it depends, directly or through other
+resources, on the ``adobe:AppRegistration`` (Adobe's application), and so does any role
+assignment of the Crypto Service Encryption User role, whatever principal it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+import facts
+from key_identifiers import KeyLocation, VaultAddress, parse_key_identifier, vault_from_uri
+from property_values import get
+from pulumi_policy import PolicyResource
+
+_VAULT = re.compile(r"^azure-native:keyvault(/v[^:]+)?:Vault\Z")
+_KEY = re.compile(r"^azure-native:keyvault(/v[^:]+)?:Key\Z")
+_RESOURCE_GROUP = re.compile(r"^azure-native:resources(/v[^:]+)?:ResourceGroup\Z")
+_ROLE_ASSIGNMENT = re.compile(r"^azure-native:authorization(/v[^:]+)?:RoleAssignment\Z")
+_SERVICE_PRINCIPAL = re.compile(r"^azuread:index/servicePrincipal:ServicePrincipal\Z")
+APP_REGISTRATION = "pulumi-python:dynamic/adobe:AppRegistration"
+BYOK_CONFIG = "pulumi-python:dynamic/adobe:ByokConfig"
+
+
+def is_vault(resource_type: str) -> bool:
+    """An Azure Key Vault vault, any API version."""
+    return bool(_VAULT.match(resource_type))
+
+
+def is_key(resource_type: str) -> bool:
+    """An Azure Key Vault key, any API version."""
+    return bool(_KEY.match(resource_type))
+
+
+def is_byok_config(resource: PolicyResource) -> bool:
+    """Adobe's BYOK configuration (the program's dynamic resource)."""
+    return resource.resource_type == BYOK_CONFIG
+
+
+def is_app_registration(resource: PolicyResource) -> bool:
+    """Adobe's application, looked up (or registered) through the Platform API."""
+    return resource.resource_type == APP_REGISTRATION
+
+
+def role_guid(role_definition_id: object) -> str:
+    """The GUID at the end of a role definition id (or the id itself), in lower case."""
+    return str(role_definition_id or "").rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def adobe_role_assignments(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
+    """Role assignments for Adobe's application: those that depend on the app registration (its
+    principal is Adobe's app), and any of the crypto role, whatever principal it names."""
+    found = []
+    for resource in resources:
+        if not _ROLE_ASSIGNMENT.match(resource.resource_type):
+            continue
+        role = get(resource.props, "roleDefinitionId")
+        if depends_on(resource, is_app_registration) or (
+            isinstance(role, str) and role_guid(role) == facts.CRYPTO_SERVICE_ENCRYPTION_USER
+        ):
+            found.append(resource)
+    return found
+
+
+def holding_adobe_access(resources: Sequence[PolicyResource]) -> list[tuple[PolicyResource, str]]:
+    """Every resource whose loss cuts Adobe off, with what it is (for messages)."""
+    vaults = [r for r in resources if is_vault(r.resource_type)]
+    groups = {dep.urn for vault in vaults for dep in vault.dependencies}
+    holding: list[tuple[PolicyResource, str]] = []
+    for resource in resources:
+        kind = resource.resource_type
+        if is_vault(kind):
+            holding.append((resource, "vault"))
+        elif is_key(kind):
+            holding.append((resource, "key"))
+        elif _RESOURCE_GROUP.match(kind) and resource.urn in groups:
+            holding.append((resource, "resource group (holding a vault)"))
+        elif _SERVICE_PRINCIPAL.match(kind) and depends_on(resource, is_app_registration):
+            holding.append((resource, "Adobe's service principal"))
+        elif is_byok_config(resource):
+            holding.append((resource, "BYOK configuration"))
+    holding.extend(
+        (assignment, "Adobe's role assignment") for assignment in adobe_role_assignments(resources)
+    )
+    return holding
+
+
+def depends_on(resource: PolicyResource, wanted: Callable[[PolicyResource], bool]) -> bool:
+    """Whether ``resource`` depends on a ``wanted`` one, directly or through others."""
+    seen: set[str] = set()
+    pending = list(resource.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.urn in seen:
+            continue
+        seen.add(dependency.urn)
+        if wanted(dependency):
+            return True
+        pending.extend(dependency.dependencies)
+    return False
+
+
+def vault_address(vault: PolicyResource) -> VaultAddress | None:
+    """The vault's name and host as far as known: the host from ``properties.vaultUri`` (an
+    output), the name from it or from ``name``/``vaultName``; ``None`` while the name is unknown
+    (an auto-named vault in a first preview)."""
+    from_uri = vault_from_uri(get(vault.props, "properties", "vaultUri"))
+    if from_uri is not None:
+        return from_uri
+    for candidate in (get(vault.props, "vaultName"), get(vault.props, "name")):
+        if isinstance(candidate, str) and candidate:
+            return VaultAddress(candidate.lower(), None)
+    return None
+
+
+def key_location(key: PolicyResource) -> tuple[VaultAddress | None, str | None]:
+    """(vault, key name in lower case) as far as known: from ``keyUriWithVersion``/``keyUri``
+    (outputs: the vault's host known), else from the inputs ``vaultName`` and ``keyName``."""
+    for field in ("keyUriWithVersion", "keyUri"):
+        parsed: KeyLocation | None = parse_key_identifier(get(key.props, field))
+        if parsed is not None:
+            return parsed.vault, parsed.name
+    vault = get(key.props, "vaultName")
+    name = get(key.props, "keyName")
+    if not (isinstance(name, str) and name):
+        name = get(key.props, "name")
+    known_vault = VaultAddress(vault.lower(), None) if isinstance(vault, str) and vault else None
+    known_name = name.lower() if isinstance(name, str) and name else None
+    return known_vault, known_name

@@ -1,0 +1,78 @@
+"""adobe-cmk policy pack: Adobe's customer-managed-key rules, checked before anything is deployed.
+
+Run by the CLI as ``pulumi preview --policy-pack policy`` (and ``up``), which the pipelines do.
+Every policy is **mandatory** (a violation fails the preview or update); any one can be lowered
+for a stack with ``--policy-pack-config`` (a JSON file such as
+``{"adobe-access-protected": "advisory"}``), e.g. for a throwaway stack with
+``adobe-cmk:protect false``.
+
+Resource policies (each resource's inputs, as the program declares them), in ``vault_rules.py``
+and ``key_rules.py``:
+
+- ``vault-soft-delete``: soft delete is not turned off; retention, when set, is 7-90 days.
+- ``vault-purge-protection``: purge protection is on (ARM's default is off).
+- ``vault-rbac-authorization``: the Azure RBAC permission model (the SDK's default is access
+  policies), which Adobe's role assignment needs.
+- ``vault-network-allows-adobe``: a vault whose firewall denies by default lets trusted Azure
+  services bypass it and allows Adobe's address 20.88.123.53; public network access is not
+  disabled (Adobe reaches the vault over its public endpoint).
+- ``adobe-key-type``: ``RSA`` or ``RSA-HSM``.
+- ``adobe-key-size``: at least 3072 bits (Key Vault's default, 2048, is refused by Adobe).
+- ``adobe-key-operations``: exactly ``wrapKey`` and ``unwrapKey``; an unset list allows every
+  operation and is refused too (least privilege).
+- ``adobe-key-enabled``: the key is not disabled (a disabled key is a revocation).
+- ``adobe-key-validity``: the key's ``attributes.expires`` is not past and its
+  ``attributes.notBefore`` not future (Adobe needs a key usable now).
+
+Stack policies (all resources, with their options and dependencies, at the end of the run), in
+``stack_rules.py`` and ``byok_rules.py``:
+
+- ``adobe-role-assignment``: Adobe's role assignment uses Key Vault Crypto Service Encryption User
+  (``e147488a-f6f5-4113-8e2d-b22465e65bf6``) with ``principalType`` ``ServicePrincipal`` (without
+  it, a service principal created moments before may not be replicated in Entra ID yet, and the
+  assignment is refused).
+- ``byok-config-key-in-stack``: each ``adobe:ByokConfig`` sends a versioned key identifier that
+  names a key of a vault declared in this stack, the vault's whole host (name and cloud suffix)
+  compared. Bring-your-own-key stacks declare no vault: the identifier's shape is still checked,
+  and the policy reports itself not applicable.
+- ``adobe-access-protected``: every resource whose deletion or replacement would cut Adobe off
+  (vault, key, the resource group holding a vault, Adobe's service principal and role
+  assignment, the BYOK configuration) is registered with ``protect``.
+
+Which resources count as Adobe's is ``adobe_resources.py``'s answer. Values not known yet (a
+preview before the resources exist) are never reported: a check that needs one is skipped for
+that value and runs again, with the value known, on ``up``. The BYOK configuration's key
+identifier is such a value on a first preview; the policy then checks that it comes from a key of
+the stack (the configuration depends on one).
+
+The pack needs nothing of the program's code: it runs apart, from this folder, whose modules
+import each other as top-level modules (the CLI puts this folder first on ``sys.path``). Adobe's
+and Azure's facts are ``facts.py``, a copy of the program's ``cmk_facts.py`` kept equal by
+``tests/test_facts.py``.
+"""
+
+from __future__ import annotations
+
+from byok_rules import BYOK_POLICIES
+from key_rules import KEY_POLICIES
+from pulumi_policy import EnforcementLevel, Policy, PolicyPack
+from stack_rules import ADOBE_ACCESS_POLICIES
+from vault_rules import VAULT_POLICIES
+
+NAME = "adobe-cmk"
+
+#: Every policy of the pack, in the order the CLI lists them.
+POLICIES: list[Policy] = [*VAULT_POLICIES, *KEY_POLICIES, *ADOBE_ACCESS_POLICIES, *BYOK_POLICIES]
+
+
+def serve() -> None:
+    """Start the pack's analyzer (what the CLI talks to); returns when the engine is done."""
+    PolicyPack(
+        name=NAME,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        policies=POLICIES,
+        description=(
+            "Adobe Experience Platform customer-managed-key rules for Azure Key Vault, the key, "
+            "Adobe's access and the BYOK configuration."
+        ),
+    )
