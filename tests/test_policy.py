@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -83,6 +84,15 @@ COMPLIANT = {
 
 
 # --- the pack ----------------------------------------------------------------------------------
+
+
+def test_policy_pack_project_file_runs_python_from_the_program_virtualenv():
+    """``PulumiPolicy.yaml`` as the CLI reads it: a Python pack, in the program's virtualenv."""
+    project = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
+    assert set(project) <= {"description", "version", "runtime", "main"}, project
+    assert project["runtime"]["name"] == "python"
+    assert (POLICY_DIR / project["runtime"]["options"]["virtualenv"] / "bin" / "python").exists()
+    assert (POLICY_DIR / "__main__.py").is_file()
 
 
 def test_policy_pack_requires_pulumi_policy_with_severity_and_not_applicable():
