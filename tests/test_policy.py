@@ -194,6 +194,13 @@ def test_vault_network_allows_adobe_rejects_firewall_without_trusted_services(an
     assert "bypass='AzureServices'" in diagnostic.message
 
 
+def test_vault_network_allows_adobe_rejects_firewall_without_ip_rules(analyzer, stack):
+    stack.one(VAULT).remove("properties.networkAcls.ipRules")
+    (diagnostic,) = analyzer.check(stack).only("vault-network-allows-adobe")
+    assert "ipRules (none) do not allow Adobe's address 20.88.123.53" in diagnostic.message
+    assert "add 20.88.123.53/32 to ip_rules" in diagnostic.message
+
+
 def test_vault_network_allows_adobe_rejects_disabled_public_access(analyzer, stack):
     stack.one(VAULT).set("properties.publicNetworkAccess", "Disabled")
     (diagnostic,) = analyzer.check(stack).only("vault-network-allows-adobe")

@@ -9,11 +9,31 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.mocks import APP, BYOK, GROUP, KEY, ROLE, SP, VAULT, run_main, valid_config
-from tests.policy_analyzer import Analyzer, Resource, Stack, restricted_stack, running_analyzer
+from tests.mocks import (
+    ADOBE_APP_ID,
+    APP,
+    BYOK,
+    GROUP,
+    KEY,
+    ROLE,
+    SP,
+    VAULT,
+    AzureMocks,
+    run_main,
+    valid_config,
+)
+from tests.policy_analyzer import (
+    UNKNOWN,
+    Analyzer,
+    Resource,
+    Stack,
+    restricted_stack,
+    running_analyzer,
+)
 
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+EXISTING_PRINCIPAL = "0f0f0f0f-1111-2222-3333-444444444444"
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +69,32 @@ def test_adobe_role_assignment_rejects_user_principal_type(analyzer, stack):
 
 
 def test_adobe_role_assignment_rejects_unset_principal_type(analyzer, stack):
+    """Issue 8's replication-lag guard: the message says why the principal type matters."""
     stack.one(ROLE).remove("principalType")
     (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
+    assert "principalType unset; set principal_type='ServicePrincipal'" in diagnostic.message
+    assert "may not be replicated yet" in diagnostic.message
+    assert "PrincipalNotFound" in diagnostic.message
+    assert diagnostic.urn == stack.one(ROLE).urn
+
+
+def test_adobe_role_assignment_rejects_unset_principal_type_for_existing_principal(analyzer):
+    """A looked-up service principal's assignment is Adobe's too (it depends on Adobe's app)."""
+    existing = Stack.of(
+        run_main(
+            valid_config(servicePrincipal="existing"),
+            mocks=AzureMocks(service_principals={ADOBE_APP_ID: EXISTING_PRINCIPAL}),
+        )
+    )
+    existing.one(ROLE).remove("principalType")
+    (diagnostic,) = analyzer.check(existing).only("adobe-role-assignment")
     assert "principalType unset" in diagnostic.message
+
+
+def test_adobe_role_assignment_skips_principal_type_unknown_in_preview(analyzer, stack):
+    stack.one(ROLE).set("principalType", UNKNOWN)
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()
 
 
 def test_adobe_role_assignment_ignores_assignments_of_other_principals(analyzer, stack):
