@@ -5,6 +5,8 @@ How the analyzer is driven, and the stacks it is given: :mod:`tests.policy_analy
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
 from collections.abc import Iterator
 
@@ -93,6 +95,19 @@ def test_policy_pack_project_file_runs_python_from_the_program_virtualenv():
     assert project["runtime"]["name"] == "python"
     assert (POLICY_DIR / project["runtime"]["options"]["virtualenv"] / "bin" / "python").exists()
     assert (POLICY_DIR / "__main__.py").is_file()
+
+
+def test_policy_pack_module_names_shadow_no_other_module():
+    """The CLI puts ``policy/`` first on the pack's path, so a module named like one of the
+    standard library, an installed package or the program's own would hide it."""
+    names = sorted(path.stem for path in POLICY_DIR.glob("*.py") if path.stem != "__main__")
+    assert "facts" in names and "pack" in names
+    clashes = {}
+    for name in names:
+        spec = importlib.util.find_spec(name) if name not in sys.modules else None
+        if name in sys.stdlib_module_names or name in sys.modules or spec is not None:
+            clashes[name] = getattr(spec, "origin", None) or "already imported"
+    assert clashes == {}, f"policy modules that shadow another module: {clashes}"
 
 
 def test_policy_pack_requires_pulumi_policy_with_severity_and_not_applicable():
