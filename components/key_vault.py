@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import keyvault
 
-from components.settings import KEY_TYPES, MIN_KEY_SIZE, ExistingKey, KeyRotation
+from cmk_facts import KEY_TYPES, MIN_KEY_SIZE
+from components.settings import ExistingKey, KeyRotation
 
 #: Adobe's address, allowed whenever the vault's network is restricted. Written as ``/32``, the
 #: form Azure reports back, so that a refresh finds nothing changed.

@@ -3,6 +3,7 @@ and ``Pulumi.yaml`` / ``Pulumi.dev.yaml`` checked against the module."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,10 @@ import pulumi
 import pytest
 import yaml
 
-from components.settings import (
-    NAMESPACE,
-    KeyRotation,
-    Settings,
-    SettingsError,
-    declared_settings,
-)
-from providers import byok_config, ims
+from cmk_facts import DEFAULT_IMS_URL, DEFAULT_SCOPES, MAX_WAIT_MINUTES, NAMESPACE
+from components.settings import KeyRotation, Settings, SettingsError, declared_settings
+from components.settings.firewall import NOT_PUBLIC
+from providers import credentials
 from tests.mocks import CLIENT_ID, CLIENT_SECRET, ORG_ID, SECRET_KEYS, valid_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +43,9 @@ def error_of(environ=None, raw=None, **settings: Any) -> SettingsError:
 
 
 def assert_names(error: SettingsError, name: str, *fragments: str) -> None:
-    key = f"{NAMESPACE}:{name}"
+    """``error`` names ``name`` (a short name of this namespace, or a full key or environment
+    variable) first, and holds every fragment."""
+    key = name if ":" in name or name.isupper() else f"{NAMESPACE}:{name}"
     assert error.key == key, f"error names {error.key}, expected {key}: {error}"
     assert str(error).startswith(key), f"message does not start with {key}: {error}"
     for fragment in fragments:
@@ -59,10 +58,10 @@ def assert_names(error: SettingsError, name: str, *fragments: str) -> None:
 def test_settings_defaults_are_the_declared_ones():
     settings = build()
     declared = {name: spec.default for name, spec in declared_settings().items()}
-    assert settings.region == declared["region"] == "va7"
+    assert declared["region"] == "va7"
     assert settings.platform_url == "https://platform.adobe.io"
-    assert settings.ims_url == declared["imsUrl"]
-    assert settings.scopes == declared["scopes"]
+    assert settings.api_key == declared["apiKey"] == "acp_provisioning"
+    assert settings.failed_resends == declared["failedResends"] == 2
     assert settings.api_generation == declared["apiGeneration"] == "current"
     assert settings.config_name == declared["configName"] == "adobe-cmk"
     assert settings.wait_timeout_minutes == declared["waitTimeoutMinutes"] == 120
@@ -103,7 +102,8 @@ def test_settings_never_hold_a_credential():
     settings = build()
     text = repr(settings)
     assert CLIENT_SECRET not in text and CLIENT_ID not in text
-    assert settings.credential_source == "client credential (stack config)"
+    for name in ("credential_source", "client_id", "client_secret", "access_token"):
+        assert not hasattr(settings, name), f"Settings.{name}: the providers resolve credentials"
 
 
 def test_settings_load_reads_the_running_stack_config():
@@ -133,6 +133,36 @@ def test_settings_unknown_key_suggests_the_declared_one():
     error = error_of(raw={"adobe-cmk:keysize": "4096"})
     assert error.key == "adobe-cmk:keysize", str(error)
     assert "did you mean adobe-cmk:keySize?" in str(error), str(error)
+
+
+def test_settings_misspelt_secret_in_plain_text_says_so_and_how_to_move_it():
+    error = error_of(raw={"adobe-cmk:clientsecret": "s3cr3t-plain-9d"}, clientSecret=None)
+    assert error.key == "adobe-cmk:clientsecret", str(error)
+    for fragment in (
+        "did you mean adobe-cmk:clientSecret?",
+        "secret stored in plain text in the stack file",
+        "`pulumi config rm adobe-cmk:clientsecret`",
+        "`pulumi config set --secret adobe-cmk:clientSecret <value>`",
+    ):
+        assert fragment in str(error), f"{fragment!r} missing from: {error}"
+    assert "s3cr3t-plain-9d" not in str(error)
+
+
+def test_settings_misspelt_secret_set_with_secret_is_not_called_plain_text():
+    with pytest.raises(SettingsError) as caught:
+        build(
+            secret_keys=(*SECRET_KEYS, "adobe-cmk:accesstoken"),
+            raw={"adobe-cmk:accesstoken": "tok-0042"},
+        )
+    error = str(caught.value)
+    assert "did you mean adobe-cmk:accessToken?" in error, error
+    assert "pulumi config set --secret adobe-cmk:accessToken" in error, error
+    assert "plain text" not in error and "tok-0042" not in error, error
+
+
+def test_settings_misspelt_plain_setting_gets_no_secret_advice():
+    error = str(error_of(raw={"adobe-cmk:keysize": "4096"}))
+    assert "secret" not in error, error
 
 
 def test_settings_other_namespaces_are_not_checked():
@@ -210,17 +240,35 @@ def test_settings_client_secret_without_id_names_the_id():
 
 
 def test_settings_credentials_may_come_from_the_environment():
-    settings = build(
-        environ={"ADOBE_CLIENT_ID": "env-id", "ADOBE_CLIENT_SECRET": "env-secret"},
-        clientId=None,
-        clientSecret=None,
-    )
-    assert settings.credential_source == "client credential (environment)"
+    environ = {"ADOBE_CLIENT_ID": "env-id", "ADOBE_CLIENT_SECRET": "env-secret"}
+    settings = build(environ=environ, clientId=None, clientSecret=None)
+    assert settings.org_id == ORG_ID
+    assert "env-secret" not in repr(settings) and "env-id" not in repr(settings)
 
 
 def test_settings_an_access_token_is_enough():
     settings = build(environ={"ADOBE_ACCESS_TOKEN": "token"}, clientId=None, clientSecret=None)
-    assert settings.credential_source == "access token (environment)"
+    assert settings.org_id == ORG_ID
+
+
+def test_settings_client_id_from_the_environment_is_named_by_its_variable():
+    error = error_of(environ={"ADOBE_CLIENT_ID": "env-id"}, clientId=None, clientSecret=None)
+    assert_names(error, "clientSecret", "(ADOBE_CLIENT_ID is)", "ADOBE_CLIENT_SECRET")
+    assert "adobe-cmk:clientId is" not in str(error), str(error)
+
+
+def test_settings_client_secret_from_the_environment_is_named_by_its_variable():
+    environ = {"ADOBE_CLIENT_SECRET": "env-secret-81f"}
+    error = error_of(environ=environ, clientId=None, clientSecret=None)
+    assert_names(error, "clientId", "(ADOBE_CLIENT_SECRET is)", "ADOBE_CLIENT_ID")
+    assert "env-secret-81f" not in str(error)
+
+
+def test_settings_malformed_client_id_names_where_it_came_from():
+    environ = {"ADOBE_CLIENT_ID": "0123 4567", "ADOBE_CLIENT_SECRET": "s"}
+    error = error_of(environ=environ, clientId=None, clientSecret=None)
+    assert_names(error, "ADOBE_CLIENT_ID", "one word", "Developer Console")
+    assert_names(error_of(clientId="0123\t4567"), "clientId", "one word")
 
 
 def test_settings_secret_in_plain_text_is_refused_without_echoing_it():
@@ -235,6 +283,46 @@ def test_settings_access_token_in_plain_text_is_refused():
         build(secret_keys=(), clientId=None, clientSecret=None, accessToken="tok-123456")
     assert_names(caught.value, "accessToken", "--secret")
     assert "tok-123456" not in str(caught.value)
+
+
+def test_settings_api_key_defaults_to_adobes_documented_one_and_may_be_a_client_id():
+    assert build().api_key == "acp_provisioning"
+    assert build(apiKey="0123456789abcdef0123456789abcdef").api_key == (
+        "0123456789abcdef0123456789abcdef"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("acp provisioning", "one word"),
+        ("acp_\nprovisioning", "one line"),
+        ("acp_prov\u00efsioning", "printable ASCII"),
+        ("key\x07", "printable ASCII"),
+    ],
+)
+def test_settings_api_key_must_be_one_word_of_printable_ascii(value, problem):
+    error = error_of(apiKey=value)
+    assert_names(error, "apiKey", problem, "acp_provisioning")
+    assert value not in str(error), "the value may be a pasted secret: never echoed"
+
+
+def test_settings_api_key_must_not_be_empty():
+    assert_names(error_of(apiKey="  "), "apiKey", "empty", "pulumi config rm adobe-cmk:apiKey")
+
+
+def test_settings_failed_resends_may_be_turned_off():
+    assert build(failedResends="0").failed_resends == 0
+    assert build(failedResends=5).failed_resends == 5
+
+
+@pytest.mark.parametrize("value", ["6", "-1"])
+def test_settings_failed_resends_are_bounded(value):
+    assert_names(error_of(failedResends=value), "failedResends", "between 0", "and 5")
+
+
+def test_settings_failed_resends_must_be_a_whole_number():
+    assert_names(error_of(failedResends="two"), "failedResends", "whole number")
 
 
 def test_settings_tenant_id_must_be_a_guid():
@@ -252,6 +340,17 @@ def test_settings_location_falls_back_to_the_azure_provider_setting():
 
 def test_settings_location_must_be_a_region_name():
     assert_names(error_of(location="west-europe!"), "location", "westeurope")
+
+
+def test_settings_location_from_the_azure_setting_is_reported_under_its_key():
+    error = error_of(location=None, raw={"azure-native:location": "West-Europe"})
+    assert_names(error, "azure-native:location", "'West-Europe'", "westeurope")
+    assert "adobe-cmk:location" not in str(error), str(error)
+
+
+def test_settings_own_location_wins_over_the_azure_setting():
+    settings = build(location="northeurope", raw={"azure-native:location": "West-Europe"})
+    assert settings.location == "northeurope"
 
 
 def test_settings_existing_resource_group_needs_its_name():
@@ -343,6 +442,50 @@ def test_settings_rotation_without_expiry_has_no_notice():
 @pytest.mark.parametrize("entry", ["10.0.0.1/24", "2001:db8::/32", "10.0.0.300", "any"])
 def test_settings_allowed_ip_ranges_must_be_ipv4_networks(entry):
     assert_names(error_of(allowedIpRanges=[entry]), "allowedIpRanges", repr(entry))
+
+
+@pytest.mark.parametrize(
+    ("entry", "kind"),
+    [
+        ("10.20.0.0/16", "private (RFC 1918)"),
+        ("172.20.0.0/14", "private (RFC 1918)"),
+        ("192.168.1.10", "private (RFC 1918)"),
+        ("100.64.0.1", "carrier-grade NAT"),
+        ("127.0.0.1", "loopback"),
+        ("169.254.169.254", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("255.255.255.255", "reserved"),
+        ("0.0.0.0/8", "'this network'"),
+        ("8.0.0.0/5", "private (RFC 1918)"),
+    ],
+)
+def test_settings_allowed_ip_ranges_refuse_addresses_that_are_not_public(entry, kind):
+    error = error_of(allowedIpRanges=["203.0.113.0/24", entry])
+    assert_names(error, "allowedIpRanges", repr(entry), kind, "public addresses only")
+
+
+def test_settings_allowed_ip_ranges_refuse_a_range_admitting_everyone():
+    error = error_of(allowedIpRanges=["0.0.0.0/0"])
+    assert_names(error, "allowedIpRanges", "'0.0.0.0/0'", "admits every address", "empty")
+
+
+def test_settings_allowed_ip_ranges_refuse_entries_admitting_everyone_together():
+    public = [ipaddress.IPv4Network("0.0.0.0/0")]
+    for special in NOT_PUBLIC:
+        public = [
+            part
+            for network in public
+            for part in (
+                network.address_exclude(special) if special.subnet_of(network) else [network]
+            )
+        ]
+    error = error_of(allowedIpRanges=[str(network) for network in public])
+    assert_names(error, "allowedIpRanges", "admits every public address", "empty")
+    assert build(allowedIpRanges=[str(network) for network in public[1:]]).allowed_ip_ranges
+
+
+def test_settings_allowed_ip_ranges_accept_wide_public_ranges():
+    assert build(allowedIpRanges=["1.0.0.0/8"]).allowed_ip_ranges == ("1.0.0.0/8",)
 
 
 def test_settings_allowed_ip_ranges_are_normalised_for_azure():
@@ -475,15 +618,19 @@ def test_project_file_keys_are_exactly_what_settings_read():
     )
 
 
-def test_project_file_defaults_agree_with_the_providers():
+def test_project_file_leaves_adobes_ims_defaults_to_the_credentials_module():
     declared = declared_settings()
-    assert declared["imsUrl"].default == ims.DEFAULT_IMS_URL
-    assert declared["scopes"].default == ims.DEFAULT_SCOPES
-    longest = build(waitTimeoutMinutes=byok_config.MAX_WAIT_MINUTES)
-    assert longest.wait_timeout_minutes == byok_config.MAX_WAIT_MINUTES
-    assert_names(
-        error_of(waitTimeoutMinutes=byok_config.MAX_WAIT_MINUTES + 1), "waitTimeoutMinutes"
-    )
+    assert declared["imsUrl"].default == "" and declared["scopes"].default == ""
+    defaults = {f"{NAMESPACE}:{name}": declared[name].default for name in ("imsUrl", "scopes")}
+    found = credentials.resolve(defaults.get, {})
+    assert (found.ims_url.value, found.ims_url.source) == (DEFAULT_IMS_URL, "")
+    assert (found.scopes.value, found.scopes.source) == (DEFAULT_SCOPES, "")
+
+
+def test_settings_wait_timeout_limit_is_the_facts_longest_wait():
+    longest = build(waitTimeoutMinutes=MAX_WAIT_MINUTES)
+    assert longest.wait_timeout_minutes == MAX_WAIT_MINUTES
+    assert_names(error_of(waitTimeoutMinutes=MAX_WAIT_MINUTES + 1), "waitTimeoutMinutes")
 
 
 def test_example_stack_holds_no_plain_text_secret():

@@ -26,6 +26,7 @@ import yaml
 from pulumi.runtime.proto import provider_pb2
 
 from components.settings import Settings, SettingsError, declared_settings
+from providers import credentials
 from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import ByokConfigProvider
 from tests.mocks import APP, BYOK, TOP, run_main
@@ -64,7 +65,8 @@ def sim_port() -> int:
 
 def test_sim_stack_is_valid_with_the_simulators_secret_in_the_environment():
     settings = sim_settings()
-    assert settings.credential_source.startswith("client credential"), settings.credential_source
+    found = credentials.resolve(sim_config().get, SIM_ENVIRON)
+    assert found.kind == "client", "the sim stack's credential is not a client credential"
     assert settings.existing_key is not None, "the sim stack must bring its own key"
     assert settings.service_principal == "none"
     assert not settings.uses_azure, "the sim stack would ask Azure for something"
@@ -80,7 +82,8 @@ def test_sim_stack_points_every_url_at_one_local_simulator():
     settings = sim_settings()
     platform = urlsplit(settings.platform_url)
     assert platform.scheme == "http" and platform.hostname == "127.0.0.1", settings.platform_url
-    assert settings.ims_url == f"{settings.platform_url}{TOKEN_PATH}", settings.ims_url
+    ims_url = credentials.resolve(sim_config().get, SIM_ENVIRON).ims_url.value
+    assert ims_url == f"{settings.platform_url}{TOKEN_PATH}", ims_url
 
 
 def test_sim_stack_holds_no_secret_and_only_declared_keys():

@@ -1,0 +1,54 @@
+"""Rules for the Adobe credential: secrets only encrypted, one credential available, and the
+token request's tuning well formed.
+
+Which of the stack config and the environment provides each part is resolved by
+:mod:`providers.credentials` alone; these rules check what it found, at preview, and name in each
+message what the user set (``ADOBE_CLIENT_ID`` when the id came from the environment). Nothing here
+keeps a credential, and no message holds a secret.
+"""
+
+from __future__ import annotations
+
+import re
+
+from components.settings.adobe import url
+from components.settings.errors import SettingsError
+from components.settings.reader import ConfigReader
+from providers import credentials
+from providers.platform.ims import credential_problem
+
+_SCOPE = re.compile(r"[A-Za-z0-9_.:/-]+\Z", re.ASCII)
+
+
+def check_credential(r: ConfigReader) -> None:
+    """Raise :class:`SettingsError` unless the providers will find a usable credential."""
+    for name in credentials.SECRET_SETTINGS:
+        key = r.key(name)
+        if r.string(name) and key not in r.secret_keys:
+            raise r.fail(
+                name,
+                "is stored in plain text in the stack config: `pulumi config rm "
+                f"{key}` then `pulumi config set --secret {key} <value>`",
+            )
+    found = credentials.resolve(r.values.get, r.environ)
+    missing = found.missing()
+    if missing is not None:
+        raise SettingsError(missing.key, missing.message)
+    problem = credential_problem(found.client_id.value) if found.client_id else ""
+    if found.client_id and problem:
+        source = found.client_id.source
+        raise SettingsError(
+            source,
+            f"{source} {problem}: copy the client id again from the credential's page in the "
+            "Adobe Developer Console",
+        )
+    if found.ims_url.source:
+        url(r, "imsUrl", found.ims_url.value)
+    if found.scopes.source:
+        scopes = [scope.strip() for scope in found.scopes.value.split(",")]
+        if not all(scope and _SCOPE.match(scope) for scope in scopes):
+            raise r.fail(
+                "scopes",
+                f"is {found.scopes.value!r}: it must be a comma-separated list of IMS scopes, "
+                "e.g. openid,AdobeID,read_organizations",
+            )
