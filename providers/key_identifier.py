@@ -31,7 +31,6 @@ _IDENTIFIER = re.compile(
 #: Adobe's answers carry any version token (its own example's is not hex).
 _ANY_VERSION = re.compile(r"[!-.0-~]{1,128}\Z")
 
-EXAMPLE = KEY_IDENTIFIER_EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -70,16 +69,19 @@ def parse_key_identifier(text: str, *, require_version: bool = True) -> KeyIdent
     With ``require_version`` (the default, what Adobe needs) a versionless identifier is refused.
     """
     if not isinstance(text, str) or not text:
-        raise ValueError(f"a key identifier is required, like {EXAMPLE}")
+        raise ValueError(f"a key identifier is required, like {KEY_IDENTIFIER_EXAMPLE}")
     match = _IDENTIFIER.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a Key Vault key identifier; expected {EXAMPLE}")
+        raise ValueError(
+            f"{text!r} is not a Key Vault key identifier; expected {KEY_IDENTIFIER_EXAMPLE}"
+        )
     version = match["version"]
     if version is not None and not KEY_VERSION.match(version):
         raise ValueError(f"{text!r} has version {version!r}; a key version is 32 hex digits")
     if require_version and version is None:
         raise ValueError(
-            f"{text!r} has no version; Adobe needs the versioned identifier, like {EXAMPLE}"
+            f"{text!r} has no version; Adobe needs the versioned identifier, "
+            f"like {KEY_IDENTIFIER_EXAMPLE}"
         )
     vault_url = f"https://{match['vault'].lower()}.{match['suffix'].lower()}"
     return KeyIdentifier(vault_url=vault_url, name=match["name"], version=version)

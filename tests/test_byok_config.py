@@ -128,9 +128,16 @@ def seed(sim: PlatformSimulator, name: str = NAME, key: str = KEY, status: str =
 
 def after_post(sim: PlatformSimulator, action: Callable[[], None]) -> threading.Thread:
     """Run ``action`` in a thread as soon as the simulator has answered a configuration POST."""
+    return after_answer(sim, "config", action)
+
+
+def after_answer(
+    sim: PlatformSimulator, route: str, action: Callable[[], None]
+) -> threading.Thread:
+    """Run ``action`` in a thread as soon as the simulator has answered a request on ``route``."""
 
     def answered() -> bool:
-        return any(r.route == "config" and r.status for r in sim.requests)
+        return any(r.route == route and r.status for r in sim.requests)
 
     def run() -> None:
         deadline = time.monotonic() + 30
@@ -416,10 +423,14 @@ def test_create_resumes_after_wait_timeout_without_second_post(
 def test_create_resumes_running_configuration_without_post(
     make_simulator: MakeSimulator, host_for: Host
 ) -> None:
-    sim = make_simulator(job_durations=(0.05, 1.0, 0.05))
-    seed(sim, status="RUNNING")
+    sim = make_simulator(job_durations=INSTANT)
+    seed(sim)
+    # Held RUNNING until the provider has seen it so (no race with the provider's start-up).
+    sim.set_config_status(NAME, "RUNNING")
     host = host_for(sim)
+    finish = after_answer(sim, "config-status", lambda: sim.set_config_status(NAME, "COMPLETED"))
     _, _, outputs = created(host, news_for(sim))
+    finish.join(timeout=30)
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == []
     assert f"BYOK configuration {NAME} is still running at Adobe: waiting again" in host.stderr
@@ -479,10 +490,11 @@ def test_create_throttled_post_is_sent_again_after_retry_after(
     make_simulator: MakeSimulator, host_for: Host, retry_after: str
 ) -> None:
     sim = make_simulator(job_durations=INSTANT)
+    host = host_for(sim)  # started first: its start-up must not eat into the date below
     # A date has whole seconds and starts ageing now: 3 s ahead leaves well over 1 s at the POST.
     header = "1" if retry_after == "seconds" else formatdate(time.time() + 3, usegmt=True)
     sim.inject("config", Fault("status", status=429, retry_after=header, method="POST"))
-    _, _, outputs = created(host_for(sim), news_for(sim))
+    _, _, outputs = created(host, news_for(sim))
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == [429, 200]
     first, second = (r.time for r in sim.requests if r.route == "config")
