@@ -61,7 +61,12 @@ def explain(error: PlatformError, *, config_name: str = "") -> str:
             "that its product profile has the 'Manage Customer Managed Keys' permission"
         )
     if isinstance(error, AuthenticationError) and "pre-issued" in text:
-        return f"{text} ({NAMESPACE}:accessToken or ADOBE_ACCESS_TOKEN)"
+        return (
+            f"the pre-issued access token ({NAMESPACE}:accessToken or ADOBE_ACCESS_TOKEN) was "
+            "refused (expired or revoked) and cannot be renewed: use a new one, or a client "
+            f"credential ({NAMESPACE}:clientId and {NAMESPACE}:clientSecret) so that tokens are "
+            "renewed"
+        )
     if isinstance(error, AuthenticationError):
         return (
             f"{text}; check {NAMESPACE}:clientId and {NAMESPACE}:clientSecret (or ADOBE_CLIENT_ID "

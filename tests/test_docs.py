@@ -39,7 +39,7 @@ SOURCES = [
     ROOT / "__main__.py",
     ROOT / "cmk_facts.py",
     *sorted((ROOT / "components").rglob("*.py")),
-    *sorted((ROOT / "providers").glob("*.py")),
+    *sorted((ROOT / "providers").rglob("*.py")),
 ]
 
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")

@@ -224,7 +224,8 @@ def _wait(
             "" if watch.last or not watch.stale_said else " (Adobe still showed the previous job)"
         )
         raise WaitTimeoutError(
-            f"BYOK configuration {name!r} is still {last or 'not visible'}{stale}",
+            f"BYOK configuration {name!r} is still {last or 'not visible'}{stale} after "
+            f"{total_minutes:.3g} minutes",
             last_status=last,
             method="GET",
             path=config_path(name),
