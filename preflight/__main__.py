@@ -49,11 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=CHECK_SECONDS, help="seconds per check at most"
     )
+    parser.add_argument(
+        "--stack-dir",
+        type=Path,
+        default=ROOT,
+        help="where Pulumi.<stack>.yaml is, without the CLI (default: the project's folder)",
+    )
     args = parser.parse_args(argv)
     # The client logs its retries; the preflight's own lines say what matters, one per check.
     logging.getLogger("providers").addHandler(logging.NullHandler())
     logging.getLogger("providers").propagate = False
-    checks = preflight(args.stack, os.environ, seconds=args.timeout)
+    checks = preflight(args.stack, os.environ, root=args.stack_dir, seconds=args.timeout)
     print(f"preflight for stack {args.stack}")
     print(render(checks))
     return exit_status(checks)
