@@ -1,16 +1,16 @@
 """AdobeKeyAccess: Adobe's application gets a service principal and a key role in the tenant.
 
-- Service principal for the app's ``applicationId`` (reference §1 step 4): ``create`` makes it with
-  ``use_existing`` (so one made earlier by a person opening the consent URL is adopted, not
+- Service principal for the app's ``applicationId`` (docs/prerequisites.md): ``create`` makes it
+  with ``use_existing`` (so one made earlier by a person opening the consent URL is adopted, not
   duplicated); ``existing`` looks it up and, when it is absent, fails with the tenant-specific
   consent URL and what to do.
 - Role assignment: Key Vault Crypto Service Encryption User on the vault (or the key), in the
   vault's subscription, with ``principal_type`` ServicePrincipal so that a principal created a
-  moment ago is not refused while Entra replicates it (reference §3). Its name is a UUID derived
-  from scope, principal and role, so a re-run (or a second stack) can never add a duplicate.
+  moment ago is not refused while Entra replicates it (docs/lifecycle.md). Its name is a UUID
+  derived from scope, principal and role, so a re-run (or a second stack) can never add a duplicate.
 
-Removing either cuts Adobe off from the key (reference §4), hence ``protect``; the service principal
-is also retained on delete, since a person may have consented to it outside this program.
+Removing either cuts Adobe off from the key (docs/runbooks.md), hence ``protect``; the service
+principal is also retained on delete, since a person may have consented to it outside this program.
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization
 
-#: Key Vault Crypto Service Encryption User: read keys, wrap and unwrap (built-in role).
-CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-#: Namespace of the deterministic role assignment names (any fixed UUID; never change it, or every
-#: stack would replace its assignment).
-ASSIGNMENT_NAMESPACE = uuid.UUID("5c3f1f8e-8a2e-4c55-9d61-3c0e2d7a9b14")
-SERVICE_PRINCIPAL_MODES = ("create", "existing")
+from cmk_facts import ASSIGNMENT_NAMESPACE, CRYPTO_SERVICE_ENCRYPTION_USER, SERVICE_PRINCIPAL_MODES
+
+#: The modes in which the program grants Adobe's access ("none" leaves it to a person).
+GRANTING_MODES = tuple(mode for mode in SERVICE_PRINCIPAL_MODES if mode != "none")
 
 
 def role_definition_id(subscription_id: str) -> str:
@@ -41,7 +39,7 @@ def role_definition_id(subscription_id: str) -> str:
 def role_assignment_name(scope: str, principal_id: str, role_definition: str) -> str:
     """The same UUID for the same scope, principal and role, whatever the letter case."""
     seed = "|".join(part.lower() for part in (scope, principal_id, role_definition))
-    return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, seed))
+    return str(uuid.uuid5(uuid.UUID(ASSIGNMENT_NAMESPACE), seed))
 
 
 @dataclass
@@ -75,7 +73,7 @@ class AdobeKeyAccess(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AdobeKeyAccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        if args.mode not in SERVICE_PRINCIPAL_MODES:
+        if args.mode not in GRANTING_MODES:
             raise ValueError(f"service principal mode {args.mode!r} is not create or existing")
         super().__init__("adobe-cmk:index:AdobeKeyAccess", name, None, opts)
 

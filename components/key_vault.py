@@ -3,9 +3,9 @@
 The vault: soft delete on with 90 days' retention, purge protection on (irreversible), Azure RBAC
 (the SDK's default is access policies, so it is set explicitly), tenant from the caller, SKU chosen
 by the caller (premium for RSA-HSM), and optionally a firewall that denies by default, lets trusted
-Azure services bypass and always allows Adobe's address (reference §3). The key: RSA or RSA-HSM,
-3072 bits or more, operations exactly ``wrapKey`` and ``unwrapKey``, enabled, with an optional
-rotation policy.
+Azure services bypass and always allows Adobe's address (docs/prerequisites.md). The key: RSA or
+RSA-HSM, 3072 bits or more, operations exactly ``wrapKey`` and ``unwrapKey``, enabled, with an
+optional rotation policy.
 
 Key identifiers (:class:`KeyReference`), the shapes users copy between systems:
 
@@ -28,16 +28,14 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import keyvault
 
-from cmk_facts import KEY_TYPES, MIN_KEY_SIZE
+from cmk_facts import (
+    ADOBE_IP_RULE,
+    KEY_OPERATIONS,
+    KEY_TYPES,
+    MIN_KEY_SIZE,
+    SOFT_DELETE_RETENTION_DAYS,
+)
 from components.settings import ExistingKey, KeyRotation
-
-#: Adobe's address, allowed whenever the vault's network is restricted. Written as ``/32``, the
-#: form Azure reports back, so that a refresh finds nothing changed.
-ADOBE_IP_RULE = "20.88.123.53/32"
-#: The only operations Adobe needs (and may use).
-KEY_OPERATIONS = ("wrapKey", "unwrapKey")
-#: The longest soft-delete retention Azure offers: a deleted vault stays recoverable for 90 days.
-SOFT_DELETE_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
