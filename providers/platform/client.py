@@ -15,27 +15,23 @@ deadline (:mod:`.http`), renews the token once on a 401, and raises the one-line
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from requests.auth import AuthBase
 
 from providers.key_identifier import KeyIdentifier
 from providers.platform import http
-from providers.platform.decisions import refused_resend, retry_after_seconds
+from providers.platform.answers import Throttled, raise_for
+from providers.platform.decisions import refused_resend
 from providers.platform.endpoints import check_endpoint
 from providers.platform.errors import (
-    AuthenticationError,
     BadRequestError,
     NotFoundError,
-    PlatformError,
     TransientError,
     UnexpectedAnswerError,
-    adobe_message,
-    error_class_for_status,
 )
 from providers.platform.ims import TokenSource
 from providers.platform.models import (
@@ -207,7 +203,7 @@ class PlatformClient:
             try:
                 answer, request_id = self._call("POST", CONFIG_PATH, json=body, read_json=False)
                 break
-            except _Throttled as throttled:
+            except Throttled as throttled:
                 if not sleep_within(
                     self.clock, self.clock.now() + http.remaining(), throttled.retry_after
                 ):
@@ -246,7 +242,7 @@ class PlatformClient:
         """One call under the current deadline (or a fresh :data:`~.http.CALL_SECONDS`), with a
         token renewal on 401 → ``(parsed JSON, or the raw bytes without read_json; request id)``.
 
-        A 429 on a POST raises :class:`_Throttled`. An unreadable answer to a GET is read again.
+        A 429 on a POST raises :class:`Throttled`. An unreadable answer to a GET is read again.
         """
         with http.deadline(http.CALL_SECONDS):
             renewed, unreadable = False, 0
@@ -275,7 +271,7 @@ class PlatformClient:
                     self._tokens.invalidate(token)
                     renewed = True
                     continue
-                _raise_for(answer, method, path)
+                raise_for(answer, method, path)
                 if not read_json:
                     return answer.content, answer.request_id
                 try:
@@ -301,55 +297,6 @@ class PlatformClient:
                     ) from None
 
 
-class _Throttled(TransientError):
-    """A 429 answer to a POST: nothing was processed, so sending again is safe."""
-
-    def __init__(self, error: PlatformError, retry_after: float) -> None:
-        self.error = error
-        self.retry_after = retry_after
-        super().__init__(error.summary, method=error.method, path=error.path, status=error.status)
-
-
 def config_path(name: str) -> str:
     """The path of the configuration named ``name``."""
     return f"{CONFIG_PATH}/{quote(name, safe='')}"
-
-
-def _raise_for(answer: http.Answer, method: str, path: str) -> None:
-    """Raise the error an answer means; return for a 2xx."""
-    if 300 <= answer.status < 400:
-        location = urlsplit(str(answer.headers.get("Location", ""))).hostname or "elsewhere"
-        raise UnexpectedAnswerError(
-            f"answered with a redirect to {location}, which is never followed with a credential",
-            method=method,
-            path=path,
-            status=answer.status,
-            request_id=answer.request_id,
-        )
-    if answer.status < 400:
-        return
-    try:
-        body = decode_json(answer.content)
-    except Unreadable:
-        body = None
-    code, message = adobe_message(body)
-    error_class = error_class_for_status(answer.status)
-    if answer.status == 401:
-        error_class, message = AuthenticationError, message or "access token refused"
-    error = error_class(
-        message or answer.reason or "request failed",
-        method=method,
-        path=path,
-        status=answer.status,
-        code=code,
-        request_id=answer.request_id,
-    )
-    if answer.status == 429 and method == "POST":
-        after = retry_after_seconds(
-            str(answer.headers.get("Retry-After", "")),
-            now=time.time(),
-            default=1.0,
-            cap=http.CALL_SECONDS + 1,
-        )
-        raise _Throttled(error, after)
-    raise error
