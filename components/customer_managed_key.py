@@ -1,4 +1,4 @@
-"""CustomerManagedKey: the whole set-up of DESIGN.md, from validated settings to ``COMPLETED``.
+"""CustomerManagedKey: the whole set-up (README.md), from validated settings to ``COMPLETED``.
 
 Wiring, and why:
 
@@ -16,13 +16,15 @@ Wiring, and why:
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
 from components.settings import Settings
-from providers.app_registration import AppRegistration, AppRegistrationArgs
+from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
 
 
@@ -41,6 +43,10 @@ class CustomerManagedKey(pulumi.ComponentResource):
     app_registration: AppRegistration
     access: AdobeKeyAccess | None
     byok_config: ByokConfig
+    tenant_id: str | None
+    """The Entra tenant of the vault and of the consent URL (``None`` when Azure is not used)."""
+    consent_url: pulumi.Output[str]
+    """Adobe's consent URL for this tenant: what a person opens to grant consent by hand."""
 
     def __init__(
         self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None
@@ -56,6 +62,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
             else None
         )
         tenant_id = s.tenant_id or (client.tenant_id if client else None)
+        self.tenant_id = tenant_id
 
         self.resource_group = None
         self.key_vault = None
@@ -68,16 +75,21 @@ class CustomerManagedKey(pulumi.ComponentResource):
         else:
             raise AssertionError("a vault is created without the Azure client configuration")
 
-        # Depends on nothing of Azure's: runs in parallel with the vault.
+        # Depends on nothing of Azure's: runs in parallel with the vault. The tenant is not an
+        # input: its consent URL is built here, so that another tenant never updates the
+        # registration (an update's outputs are unknown in preview, which would replace the
+        # protected service principal).
         self.app_registration = AppRegistration(
             f"{name}-app",
             AppRegistrationArgs(
                 org_id=s.org_id,
                 platform_url=s.platform_url,
                 api_generation=s.api_generation,
-                tenant_id=tenant_id,
             ),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.consent_url = pulumi.Output.from_input(self.app_registration.consent_url).apply(
+            lambda url: tenant_consent_url(url, tenant_id)
         )
 
         self.access = None
@@ -91,7 +103,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
                     if s.role_scope == "vault"
                     else self.key.key_resource_id,
                     subscription_id=subscription_id,
-                    consent_url=self.app_registration.tenant_consent_url,
+                    consent_url=self.consent_url,
                     protect=s.protect,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
@@ -157,19 +169,41 @@ class CustomerManagedKey(pulumi.ComponentResource):
         return self.key_vault.reference
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:
-        """The stack outputs, by name (``None`` for what this configuration does not declare)."""
+        """The stack outputs, by name (``None`` for what this configuration does not declare).
+
+        ``vaultName``, ``keyName`` and ``resourceGroupName`` are what the runbooks' ``az``
+        commands take; ``manualConsentUrl`` matters only when a person grants Adobe's
+        application consent (``servicePrincipal: existing``).
+        """
+        vault_id = pulumi.Output.from_input(self.key.vault_id)
         return {
             "vaultId": self.key.vault_id,
+            "vaultName": vault_id.apply(lambda i: arm_name(i, "vaults", "managedHSMs")),
             "vaultUri": self.key.vault_uri,
+            "resourceGroupName": vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
+            "keyName": pulumi.Output.from_input(self.key.key_resource_id).apply(
+                lambda i: arm_name(i, "keys")
+            ),
             "keyId": self.key.key_id,
             "keyIdVersionless": self.key.key_id_versionless,
             "keyResourceId": self.key.key_resource_id,
+            "tenantId": self.tenant_id,
             "applicationId": self.app_registration.application_id,
-            "consentUrl": self.app_registration.tenant_consent_url,
+            "manualConsentUrl": self.consent_url,
             "servicePrincipalObjectId": (
                 self.access.service_principal_object_id if self.access else None
             ),
             "roleAssignmentId": self.access.role_assignment.id if self.access else None,
             "configName": self.byok_config.config_name,
+            "configId": self.byok_config.config_id,
             "configStatus": self.byok_config.status,
         }
+
+
+def arm_name(resource_id: str, *kinds: str) -> str:
+    """The name after the first ``/<kind>/`` segment of an ARM id (case-insensitive kinds)."""
+    pattern = "|".join(re.escape(kind) for kind in kinds)
+    match = re.search(rf"/(?:{pattern})/([^/]+)", resource_id, re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"{resource_id!r} names no {' or '.join(kinds)}")
+    return match[1]

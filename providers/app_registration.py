@@ -6,8 +6,14 @@ where it does not exist until asked for, it starts it (``POST``) and waits until
 
 Outputs: ``applicationId`` (the multi-tenant app whose service principal gets the key role),
 ``applicationName``, ``applicationUri``, ``consentUrl`` (Adobe's, with the ``common`` tenant) and
-``tenantConsentUrl`` (``common`` replaced by ``tenantId`` when one is given, so the consent lands in
-the right directory).
+``tenantConsentUrl`` (kept for states written before; the program builds the tenant's consent URL
+itself with :func:`tenant_consent_url`).
+
+No input change is an in-place update. A dynamic provider cannot preview, so the engine would
+show an updated resource's outputs as unknown during preview; ``applicationId`` would then force
+a replacement of the protected service principal and fail the preview. So another org or
+Platform URL replaces, and ``apiGeneration`` or ``tenantId`` is no change (they change nothing
+at Adobe).
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ PROPERTIES = {
     "tenant_consent_url": "tenantConsentUrl",
 }
 INPUTS = ("orgId", "platformUrl", "apiGeneration", "tenantId")
-#: A different org or Platform is a different registration.
+#: A different org or Platform is a different registration; every other input is no change.
 REPLACE_ON = ("orgId", "platformUrl")
 #: How long ``create`` waits for a beta registration job to answer.
 REGISTRATION_TIMEOUT_SECONDS = 600.0
@@ -66,7 +72,9 @@ class AppRegistrationArgs:
     api_generation: pulumi.Input[str]
     """``current`` (GET answers at once) or ``beta`` (the registration is started by a POST)."""
     tenant_id: pulumi.Input[str] | None = None
-    """Entra tenant id for ``tenantConsentUrl``; without it that output equals ``consentUrl``."""
+    """Entra tenant id for ``tenantConsentUrl``; without it that output equals ``consentUrl``.
+    A change is no change (the output keeps the tenant of the create): build the tenant's URL
+    with :func:`tenant_consent_url` instead."""
 
 
 class AppRegistration(AdobeResource, module="adobe", name="AppRegistration"):
@@ -103,19 +111,17 @@ class AppRegistrationProvider(AdobeProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Another org or Platform URL replaces; a tenant id updates; nothing calls Adobe."""
-        changed = [
+        """Another org or Platform URL replaces; anything else is no change; nothing calls Adobe.
+
+        Never an in-place update (see the module's docstring): the generation only says how to
+        call Adobe, and the tenant only how the program words the consent URL.
+        """
+        replaces = [
             name
-            for name in INPUTS
+            for name in REPLACE_ON
             if is_unknown(news.get(name)) or olds.get(name) != news.get(name)
         ]
-        # The generation only says how to call Adobe; it changes nothing there.
-        changed = [name for name in changed if name != "apiGeneration"]
-        return DiffResult(
-            changes=bool(changed),
-            replaces=[name for name in changed if name in REPLACE_ON],
-            delete_before_replace=False,
-        )
+        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """GET the registration; in ``beta``, POST to start it when absent and wait for it."""
@@ -156,7 +162,11 @@ class AppRegistrationProvider(AdobeProvider):
         return ReadResult(details.application_id, outs, inputs_of(outs, INPUTS))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Reads the registration again and returns every output for the new inputs."""
+        """Reads the registration again and returns every output for the new inputs.
+
+        Not reached through ``diff`` (no change is an update); kept so that an engine calling it
+        anyway gets every output rather than none.
+        """
         return UpdateResult(_outputs(self._read_or_fail(news), news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

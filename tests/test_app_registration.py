@@ -12,8 +12,20 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from providers.app_registration import PROPERTIES, AppRegistrationProvider
-from tests.provider_host import UNKNOWN, ProviderHost, failure, serialized, urn_for
+from providers.app_registration import (
+    INPUTS,
+    PROPERTIES,
+    REPLACE_ON,
+    AppRegistrationProvider,
+)
+from tests.provider_host import (
+    PROGRAM_DIR,
+    UNKNOWN,
+    ProviderHost,
+    failure,
+    serialized,
+    urn_for,
+)
 from tests.simulator import APPLICATION_ID, PlatformSimulator
 
 URN = urn_for("pulumi-python:dynamic/adobe:AppRegistration", "adobe-app")
@@ -165,15 +177,60 @@ def test_read_missing_registration_returns_empty_id(
 # ---- diff and update --------------------------------------------------------------------------
 
 
-def test_diff_tenant_id_change_is_update_without_replace(
-    simulator: PlatformSimulator, host_for: Host
-) -> None:
+def test_diff_tenant_id_change_is_no_change(simulator: PlatformSimulator, host_for: Host) -> None:
+    # An update's outputs are unknown in preview (a dynamic provider cannot preview), and an
+    # unknown applicationId would replace the protected service principal: no update, ever.
     host = host_for(simulator)
     _, resource_id, outputs = created(host, news_for(simulator))
     news = checked(host, news_for(simulator, tenantId=TENANT))
     diff = host.diff(URN, resource_id, outputs, news)
-    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     assert list(diff.replaces) == []
+
+
+#: A new value of every input, known and unknown: the program's docs warn about the replacements.
+EVERY_INPUT_CHANGE = [
+    *[
+        (name, value)
+        for name in INPUTS
+        for value in (
+            {
+                "orgId": "9999ZZZZ0000@AdobeOrg",
+                "platformUrl": "https://platform-nld2.adobe.io",
+                "apiGeneration": "beta",
+                "tenantId": TENANT,
+            }[name],
+            UNKNOWN,
+        )
+    ],
+]
+
+
+@pytest.mark.parametrize(("name", "value"), EVERY_INPUT_CHANGE)
+def test_every_input_change_is_no_change_or_a_replacement(
+    simulator: PlatformSimulator, host_for: Host, name: str, value: Any
+) -> None:
+    host = host_for(simulator)
+    inputs, resource_id, outputs = created(host, news_for(simulator, tenantId=TENANT))
+    news = {**inputs, name: value}
+    diff = host.diff(URN, resource_id, outputs, news)
+    if name in REPLACE_ON:
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME, name
+        assert list(diff.replaces) == [name]
+    else:
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, name
+        assert list(diff.replaces) == []
+    assert simulator.count("GET", "app-registration") == 1, "diff called Adobe"
+
+
+def test_the_replacements_are_the_ones_the_docs_warn_about() -> None:
+    # docs/lifecycle.md's table of changes `up` cannot make while protected has one row for the
+    # app registration, naming exactly the inputs that replace it.
+    lifecycle = (PROGRAM_DIR / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    rows = [line for line in lifecycle.splitlines() if "(the app registration) |" in line]
+    assert len(rows) == 1, rows
+    named = rows[0].split("(the app registration)")[0]
+    assert {n for n in INPUTS if f"`{n}`" in named} == set(REPLACE_ON), rows[0]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from tests.mocks import (
     valid_config,
 )
 
-#: What cuts Adobe off from the key if deleted or replaced (reference §4).
+#: What cuts Adobe off from the key if deleted or replaced (docs/runbooks.md).
 HOLDS_ACCESS = (GROUP, VAULT, KEY, SP, ROLE, BYOK)
 
 BYO_KEY_ID = "https://byo-vault.vault.azure.net/keys/byo-key/0123456789abcdef0123456789abcdef"
@@ -65,7 +65,6 @@ def test_app_registration_waits_for_nothing_of_azures(default_run):
         "orgId": ORG_ID,
         "platformUrl": "https://platform.adobe.io",
         "apiGeneration": "current",
-        "tenantId": TENANT_ID,
     }, app.urn
 
 
@@ -135,21 +134,42 @@ def test_no_credential_reaches_any_resource_or_serialized_provider():
 
 def test_stack_outputs_name_everything_a_person_needs(default_run):
     outputs = default_run.stack_outputs
-    vault, key, sp, role = (default_run.one(t) for t in (VAULT, KEY, SP, ROLE))
+    group, vault, key, sp, role, byok = (
+        default_run.one(t) for t in (GROUP, VAULT, KEY, SP, ROLE, BYOK)
+    )
     assert outputs == {
         "vaultId": vault.id,
+        "vaultName": vault.outputs["vaultName"],
         "vaultUri": vault.outputs["properties"]["vaultUri"],
+        "resourceGroupName": group.outputs["name"],
+        "keyName": key.outputs["name"],
         "keyId": key.outputs["keyUriWithVersion"],
         "keyIdVersionless": key.outputs["keyUri"],
         "keyResourceId": key.id,
+        "tenantId": TENANT_ID,
         "applicationId": ADOBE_APP_ID,
-        "consentUrl": outputs["consentUrl"],
+        "manualConsentUrl": outputs["manualConsentUrl"],
         "servicePrincipalObjectId": sp.outputs["objectId"],
         "roleAssignmentId": role.id,
         "configName": "adobe-cmk",
+        "configId": byok.outputs["configId"],
         "configStatus": "COMPLETED",
     }
-    assert f"/{TENANT_ID}/oauth2/" in outputs["consentUrl"], "consent URL is not tenant-specific"
+    assert outputs["configId"], "Adobe's configId is empty"
+    assert f"/{TENANT_ID}/oauth2/" in outputs["manualConsentUrl"], "consent URL is not the tenant's"
+
+
+def test_tenant_is_not_an_input_of_the_app_registration():
+    # A dynamic resource's in-place update has unknown outputs in preview, which would replace
+    # the protected service principal: the tenant only words the consent URL, here.
+    tenant = "99999999-8888-7777-6666-555555555555"
+    run = run_main(valid_config(tenantId=tenant))
+    app = run.one(APP)
+    assert "tenantId" not in app.inputs, app.inputs
+    assert run.stack_outputs["tenantId"] == tenant
+    consent = run.stack_outputs["manualConsentUrl"]
+    assert f"login.microsoftonline.com/{tenant}/oauth2/" in consent, consent
+    assert f"client_id={ADOBE_APP_ID}" in consent, consent
 
 
 def test_bring_your_own_key_creates_no_group_vault_or_key():
@@ -160,6 +180,8 @@ def test_bring_your_own_key_creates_no_group_vault_or_key():
     assert run.stack_outputs["vaultId"] == BYO_VAULT_ID
     assert run.stack_outputs["vaultUri"] == "https://byo-vault.vault.azure.net/"
     assert run.stack_outputs["keyIdVersionless"] == BYO_KEY_ID.rsplit("/", 1)[0]
+    names = {k: run.stack_outputs[k] for k in ("vaultName", "keyName", "resourceGroupName")}
+    assert names == {"vaultName": "byo-vault", "keyName": "byo-key", "resourceGroupName": "byo-rg"}
 
 
 def test_offline_stack_declares_and_asks_nothing_of_azure():
