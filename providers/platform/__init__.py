@@ -9,6 +9,7 @@
 - :mod:`~providers.platform.polling`: one ``poll_until`` with the schedule, used by every wait;
 - :mod:`~providers.platform.http`: the ``requests`` session with urllib3 retries and per-operation
   deadlines; :mod:`~providers.platform.endpoints`: which URLs may carry a credential;
+- :mod:`~providers.platform.answers`: what an HTTP answer means (its error, or nothing);
 - :mod:`~providers.platform.ims`: access tokens; :mod:`~providers.platform.errors`: one-line
   errors; :mod:`~providers.platform.redaction`: secrets masked in every text that leaves.
 
