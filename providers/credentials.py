@@ -26,8 +26,15 @@ from typing import Any
 import requests
 
 from cmk_facts import DEFAULT_IMS_URL, DEFAULT_SCOPES, NAMESPACE
+from providers.platform.endpoints import check_endpoint
 from providers.platform.http import build_session
-from providers.platform.ims import ClientCredential, ImsTokenSource, StaticToken, TokenSource
+from providers.platform.ims import (
+    ClientCredential,
+    ImsTokenSource,
+    StaticToken,
+    TokenSource,
+    credential_problem,
+)
 
 #: The settings whose values are secrets: set with ``pulumi config set --secret`` only.
 SECRET_SETTINGS: tuple[str, ...] = ("clientSecret", "accessToken")
@@ -151,6 +158,7 @@ def token_source(
     """
     found = resolve(get, environ)
     ims_url, scopes = found.ims_url.value, found.scopes.value
+    _check_text(found)
     if found.client_id and found.client_secret:
         client_id, client_secret = found.client_id.value, found.client_secret.value
         key: tuple[str, ...] = ("client", client_id, client_secret, ims_url, scopes)
@@ -171,6 +179,19 @@ def token_source(
                 source = StaticToken(key[1])
             _sources[key] = (source, session)
         return _sources[key]
+
+
+def _check_text(found: Resolved) -> None:
+    """Each part is one line of printable ASCII and the IMS URL may carry the secret: else a
+    one-line ``ValueError`` naming the setting or variable it came from (never the value)."""
+    for part in (found.client_id, found.client_secret, found.access_token):
+        problem = credential_problem(part.value) if part else ""
+        if part and problem:
+            raise ValueError(f"{part.source} {problem}")
+    try:
+        check_endpoint(found.ims_url.value)
+    except ValueError as exc:
+        raise ValueError(f"{found.ims_url.source or _key('imsUrl')} {exc}") from None
 
 
 def forget_all() -> None:

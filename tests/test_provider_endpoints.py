@@ -1,0 +1,65 @@
+"""The providers check the credential and the URLs themselves (issue 12, items 1, 2 and 5).
+
+``pulumi refresh`` and ``destroy`` configure providers from the stored stack config without
+running the program, so the settings never see those values: the provider server must refuse them
+on its own, naming the setting, before any request carries the secret anywhere.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import credentials_config
+from tests.provider_host import failure
+from tests.test_byok_config import INSTANT, URN, MakeSimulator, news_for
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("adobe-cmk:clientSecret", "first-half\nsecond-half", "spans several lines"),
+        ("adobe-cmk:clientSecret", "sécret-with-accent", "printable ASCII"),
+        ("adobe-cmk:clientId", "idpart-one idpart-two", "spaces"),
+    ],
+)
+def test_malformed_credential_is_refused_naming_the_setting(
+    make_simulator: MakeSimulator, start_host, setting: str, value: str, said: str
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    host = start_host({**credentials_config(sim), setting: value})
+    message = failure(lambda: host.created(URN, news_for(sim)))
+    assert message.startswith(f"{setting} ") or f"{setting} " in message, message
+    assert said in message
+    for piece in value.split():
+        assert piece not in message
+    assert sim.requests == []
+
+
+@pytest.mark.parametrize(
+    "ims_url",
+    [
+        "http://evil.test:8080\\@127.0.0.1/ims/token/v3",
+        "http://user@127.0.0.1/ims/token/v3",
+        "http://0.0.0.0:8080/ims/token/v3",
+        "http://ims.example.com/ims/token/v3",
+    ],
+)
+def test_ims_url_that_may_not_carry_the_secret_is_refused_before_any_request(
+    make_simulator: MakeSimulator, start_host, ims_url: str
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    host = start_host({**credentials_config(sim), "adobe-cmk:imsUrl": ims_url})
+    message = failure(lambda: host.created(URN, news_for(sim)))
+    assert "adobe-cmk:imsUrl" in message, message
+    assert sim.client_secret not in message
+    assert sim.requests == []
+
+
+def test_platform_url_over_plain_http_elsewhere_fails_the_check(
+    make_simulator: MakeSimulator, host_for
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    host = host_for(sim)
+    _, failures = host.check(URN, news_for(sim, platformUrl="http://platform.example.com"))
+    assert [name for name, _ in failures] == ["platformUrl"]
+    assert "plain http" in failures[0][1]
