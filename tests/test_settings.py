@@ -167,6 +167,24 @@ def test_settings_ims_url_must_be_https():
     assert_names(error_of(imsUrl="ftp://ims.example.com"), "imsUrl", "https")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.test:8080\\@127.0.0.1/ims/token/v3",  # requests sends it to evil.test
+        "http://user@127.0.0.1/ims/token/v3",
+        "http://0.0.0.0:8080/ims/token/v3",  # not loopback
+        "https://ims.example.com/ims token",
+    ],
+)
+def test_settings_ims_url_is_read_as_the_http_stack_reads_it(url: str):
+    assert_names(error_of(imsUrl=url), "imsUrl", "https")
+
+
+def test_settings_platform_url_on_other_loopback_addresses():
+    assert build(platformUrl="http://127.0.0.2:8080").platform_url == "http://127.0.0.2:8080"
+    assert build(platformUrl="http://[::1]:8080").platform_url == "http://[::1]:8080"
+
+
 def test_settings_scopes_must_be_a_comma_separated_list():
     assert_names(error_of(scopes="openid,,AdobeID"), "scopes", "comma-separated")
 

@@ -13,13 +13,12 @@ from cmk_facts import (
     platform_url_for_region,
 )
 from components.settings.reader import ConfigReader
+from providers.platform.endpoints import check_endpoint
 from providers.platform.ims import credential_problem
 
 #: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
 #: propagating; more would only hide a real refusal (the resends share ``waitTimeoutMinutes``).
 MAX_FAILED_RESENDS = 5
-
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 def org_id(r: ConfigReader) -> str:
@@ -44,13 +43,13 @@ def platform_url(r: ConfigReader) -> str:
 
 
 def url(r: ConfigReader, name: str, value: str) -> str:
-    """An https URL (http only on loopback, for the simulator), without a trailing slash."""
+    """A URL that may carry the credential (the client's own rule, :func:`check_endpoint`:
+    https, or http to real loopback only), without a query, fragment or trailing slash."""
+    try:
+        check_endpoint(value)
+    except ValueError as exc:
+        raise r.fail(name, f"{exc}") from None
     parts = urlsplit(value)
-    loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
-    if not (parts.scheme == "https" and parts.hostname) and not loopback:
-        raise r.fail(
-            name, f"is {value!r}: it must be an https URL (http only on 127.0.0.1 or localhost)"
-        )
     if parts.query or parts.fragment:
         raise r.fail(name, f"is {value!r}: it must have no query or fragment")
     return value.rstrip("/")
