@@ -52,7 +52,8 @@ def check_endpoint(url: str) -> str:
         raise ValueError("is not a URL: it must look like https://host/path") from None
     split = urlsplit(url)
     scheme = (parsed.scheme or "").lower()
-    host = (parsed.host or "").lower()
+    # urllib3 keeps an IPv6 literal's brackets ("[::1]"), urlsplit drops them ("::1").
+    host = (parsed.host or "").lower().strip("[]")
     if not host or host != (split.hostname or "").lower() or parsed.auth or split.username:
         raise ValueError("is not an unambiguous URL: it must look like https://host/path")
     if scheme == "https":

@@ -8,8 +8,10 @@ quoting the ``Authorization`` header) and those answers end up in messages.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 #: Shorter strings are not registered: masking "a" everywhere would garble every message, and a
@@ -21,10 +23,12 @@ _secrets: set[str] = set()
 
 
 def register(secret: str) -> None:
-    """Mask ``secret`` from now on, in this process."""
+    """Mask ``secret`` from now on, in this process, as sent and in the encodings an echo may
+    carry it in (a form body's ``%2B``/``+``, a query's ``%20``, a JSON string's escapes)."""
     if len(secret) >= MIN_SECRET_LENGTH:
+        forms = {secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1]}
         with _lock:
-            _secrets.add(secret)
+            _secrets.update(forms)
 
 
 def redact(text: str) -> str:
