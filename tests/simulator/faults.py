@@ -45,8 +45,8 @@ class Fault:
 
         Hostile answers: ``"redirect"`` answers ``status`` (3xx) with ``Location: location`` and
         no body; ``"echo"`` answers ``status`` with an error body that repeats the request (on the
-        token route an IMS error whose ``error_description`` is the whole form body, client
-        secret included; elsewhere a problem body whose ``detail`` holds the ``Authorization``
+        token route an IMS error whose ``error_description`` is the whole form, decoded, client
+        secret verbatim; elsewhere a problem body whose ``detail`` holds the ``Authorization``
         header); ``"body"`` answers ``status`` with ``body`` as is and ``headers`` (values sent
         as UTF-8; ``Content-Type: application/json`` unless given; ``Content-Length`` from the
         body unless given); ``"trickle"`` answers normally but sends the body one byte every
@@ -166,11 +166,12 @@ def fault_answer(fault: Fault, request: Request, processed: Response | None) -> 
 def _echo(status: int, request: Request) -> Response:
     """An error that repeats what was sent, as careless servers do (secrets included)."""
     if request.route == "token":
-        form = request.raw_body.decode("utf-8", "replace")
-        if not form and request.query:
-            form = "&".join(f"{k}={v}" for k, v in request.query.items())
-        pairs = dict(parse_qsl(form))
-        error = "invalid_client" if "client_secret" in pairs else "invalid_request"
+        # The form decoded, so the client secret appears exactly as the client holds it.
+        pairs = parse_qsl(request.raw_body.decode("utf-8", "replace")) or list(
+            request.query.items()
+        )
+        form = "&".join(f"{name}={value}" for name, value in pairs)
+        error = "invalid_client" if "client_secret" in dict(pairs) else "invalid_request"
         return ims_error(status, error, f"could not process request: {form}")
     authorization = request.headers.get("Authorization", "")
     return problem(
