@@ -190,3 +190,12 @@ def test_stop_is_prompt_while_trickling(make_simulator):
     assert time.monotonic() - started < 2
     with pytest.raises(requests.RequestException):
         answer.content  # noqa: B018 - reading is what fails
+
+
+def test_echo_on_the_token_route_repeats_a_secret_with_url_characters_verbatim(make_simulator):
+    secret = "p8e-Ab+cd/ef=gh&ij%kl q"
+    sim = make_simulator(client_secret=secret)
+    sim.inject("token", Fault("echo", status=400))
+    answer = requests.post(sim.ims_url, data={**FORM, "client_secret": secret}, timeout=TIMEOUT)
+    assert secret in answer.json()["error_description"]
+    assert secret not in repr(sim.requests)
