@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-#: The program's credential variables (components/settings.py reads them): per stack only.
+#: The program's credential variables (providers/credentials.py resolves them): per stack only.
 ADOBE_VARIABLES: tuple[str, ...] = ("ADOBE_CLIENT_ID", "ADOBE_CLIENT_SECRET", "ADOBE_ACCESS_TOKEN")
 #: Variables a stack may override (its own passphrase); the shared value applies otherwise.
 OVERRIDABLE: tuple[str, ...] = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")

@@ -32,6 +32,8 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
+from providers.app_registration import tenant_consent_url
+
 PROJECT = "adobe-cmk"
 STACK = "dev"
 PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
@@ -262,16 +264,18 @@ class AzureMocks(pulumi.runtime.Mocks):
         return ra_id, {**inputs, "name": assignment}
 
     def _app_registration(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        tenant = inputs.get("tenantId")
+        # As the provider's outputs: tenantConsentUrl by its own rule from the tenantId input,
+        # which the program no longer sends (it builds the tenant's consent URL itself), so it
+        # equals consentUrl for every stack the program declares.
+        tenant = inputs.get("tenantId") or None
         return "byok", {
             **inputs,
+            "tenantId": tenant,
             "applicationId": ADOBE_APP_ID,
             "applicationName": "acpebae9422Caepcmkmultitenantapp",
             "applicationUri": "https://adobe.com/acpebae9422Caepcmkmultitenantapp",
             "consentUrl": CONSENT_URL,
-            "tenantConsentUrl": CONSENT_URL.replace("/common/", f"/{tenant}/")
-            if tenant
-            else CONSENT_URL,
+            "tenantConsentUrl": tenant_consent_url(CONSENT_URL, tenant),
         }
 
     def _byok_config(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
