@@ -100,6 +100,11 @@ EXAMPLES: dict[str, Example] = {
             "0123456789abcdef0123456789abcdef"
         },
     ),
+    "managedHsmId": Example(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-security/"
+        "providers/Microsoft.KeyVault/managedHSMs/hsm-shared"
+    ),
+    "managedHsmUri": Example("https://hsm-shared.managedhsm.azure.net"),
     "servicePrincipal": Example("existing"),
     "roleScope": Example("key"),
     "protect": Example(False),

@@ -7,7 +7,8 @@
   :mod:`~components.settings.unknown_keys`, :mod:`~components.settings.adobe`,
   :mod:`~components.settings.credential`, :mod:`~components.settings.existing_key`,
   :mod:`~components.settings.access`, :mod:`~components.settings.placement`,
-  :mod:`~components.settings.vault`, :mod:`~components.settings.firewall`;
+  :mod:`~components.settings.vault`, :mod:`~components.settings.firewall`,
+  :mod:`~components.settings.managed_hsm`;
 - :mod:`~components.settings.values`: the value types handed to the components;
 - :mod:`~components.settings.model`: :class:`Settings`, ``Settings.load()`` and
   ``Settings.from_config()``.
@@ -24,7 +25,7 @@ from components.settings.errors import SettingsError
 from components.settings.existing_key import CREATION_ONLY
 from components.settings.model import Settings
 from components.settings.placement import AZURE_LOCATION_KEY
-from components.settings.values import ExistingKey, KeyRotation
+from components.settings.values import ExistingKey, KeyRotation, ManagedHsm
 from components.settings.vault import MIN_ROTATION_TO_EXPIRY_DAYS
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "DeclaredSetting",
     "ExistingKey",
     "KeyRotation",
+    "ManagedHsm",
     "Settings",
     "SettingsError",
     "declared_settings",

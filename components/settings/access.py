@@ -17,7 +17,9 @@ def service_principal(r: ConfigReader, existing_key: ExistingKey | None) -> str:
             "servicePrincipal",
             f"is {mode!r} but adobe-cmk:existingKeyId is a Managed HSM key, "
             "whose role (Managed HSM Crypto Service Encryption User) is a local HSM role "
-            "this program cannot assign: grant it on the HSM and set servicePrincipal none",
+            "this program cannot assign to a key it is given: grant it on the HSM and set "
+            "servicePrincipal none, or use adobe-cmk:managedHsmId (or managedHsmUri) with keyName "
+            "so that the program adopts the key and grants the role",
         )
     return mode
 

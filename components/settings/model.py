@@ -15,13 +15,13 @@ from typing import Any
 import pulumi
 
 from cmk_facts import API_GENERATIONS, NAMESPACE
-from components.settings import access, adobe, existing_key, placement, vault
+from components.settings import access, adobe, existing_key, managed_hsm, placement, vault
 from components.settings.credential import check_credential
 from components.settings.declared import declared_settings
 from components.settings.firewall import allowed_ip_ranges
 from components.settings.reader import ConfigReader
 from components.settings.unknown_keys import check_unknown_keys
-from components.settings.values import ExistingKey, KeyRotation
+from components.settings.values import ExistingKey, KeyRotation, ManagedHsm
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,13 @@ class Settings:
     """``vault`` or ``key``."""
     protect: bool
     """Whether the resources holding Adobe's access are protected."""
+    managed_hsm: ManagedHsm | None = None
+    """The existing, activated Managed HSM the key is created in, instead of a vault."""
 
     @property
     def creates_vault(self) -> bool:
-        """True unless an existing key was given."""
-        return self.existing_key is None
+        """True unless an existing key or a Managed HSM was given."""
+        return self.existing_key is None and self.managed_hsm is None
 
     @property
     def manages_access(self) -> bool:
@@ -128,11 +130,14 @@ def _build(r: ConfigReader) -> Settings:
     if byok is not None:
         existing_key.check_creation_only_unset(r)
     service_principal = access.service_principal(r, byok)
+    hsm = managed_hsm.managed_hsm(r)
+    if hsm is not None:
+        managed_hsm.check_vault_only_unset(r)
 
     tenant_id = r.optional("tenantId", lambda v: placement.guid(r, "tenantId", v))
-    create_group = r.boolean("createResourceGroup") and byok is None
+    create_group = r.boolean("createResourceGroup") and byok is None and hsm is None
     group_name = r.optional("resourceGroupName", lambda v: placement.resource_group(r, v))
-    if byok is None and not create_group and group_name is None:
+    if byok is None and hsm is None and not create_group and group_name is None:
         raise r.fail(
             "resourceGroupName",
             "is empty but adobe-cmk:createResourceGroup is false: name the existing resource "
@@ -143,7 +148,8 @@ def _build(r: ConfigReader) -> Settings:
 
     key_vault_name = r.optional("keyVaultName", lambda v: vault.vault_name(r, v))
     key_type = vault.key_type(r)
-    sku = vault.sku(r, key_type, check=byok is None)
+    key_type = key_type if hsm is None else managed_hsm.HSM_KEY_TYPE
+    sku = vault.sku(r, key_type, check=byok is None and hsm is None)
     key_name = vault.key_name(r)
     key_size = vault.key_size(r)
     rotation = vault.rotation(r)
@@ -162,7 +168,13 @@ def _build(r: ConfigReader) -> Settings:
         tenant_id=tenant_id,
         location=location,
         create_resource_group=create_group,
-        resource_group_name=byok.resource_group_name if byok is not None else group_name,
+        resource_group_name=(
+            byok.resource_group_name
+            if byok is not None
+            else hsm.resource_group_name
+            if hsm is not None
+            else group_name
+        ),
         tags=tags,
         key_vault_name=key_vault_name,
         key_vault_sku=sku,
@@ -175,6 +187,7 @@ def _build(r: ConfigReader) -> Settings:
         service_principal=service_principal,
         role_scope=role_scope,
         protect=protect,
+        managed_hsm=hsm,
     )
 
 

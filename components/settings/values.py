@@ -36,3 +36,18 @@ class ExistingKey:
     resource_group_name: str
     key_resource_id: str
     managed_hsm: bool
+
+
+@dataclass(frozen=True)
+class ManagedHsm:
+    """An existing, activated Managed HSM the key is created in (or adopted from).
+
+    ``uri`` is the data-plane address ``https://<name>.managedhsm.azure.net`` without a trailing
+    slash, or ``None`` when only ``arm_id`` was given (the preview's lookup then supplies it).
+    """
+
+    arm_id: str | None
+    uri: str | None
+    subscription_id: str | None
+    resource_group_name: str | None
+    name: str
