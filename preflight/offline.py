@@ -6,6 +6,11 @@ started in this process on that port before ``up`` and stopped after it, and its
 (what "Adobe" was asked) is printed with the stack's outputs: the whole demo in one command. The
 simulator's own well-known secret and a throwaway passphrase are supplied only then, and only
 when the environment sets none.
+
+Every other stack runs with the policy pack, as the pipelines do (``--policy-pack policy``, its
+requirements installed into this virtualenv first: ``pulumi install`` installs only the root
+``requirements.txt``). What makes a stack offline is what it points at, a loopback Platform URL
+(:func:`is_offline`), never its name.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PROBE_SECONDS = 1.0
 #: What the offline stack expects when the demo starts the simulator (docs/offline-stack.md).
 DEMO_ENV = {"ADOBE_CLIENT_SECRET": "sim-client-secret", "PULUMI_CONFIG_PASSPHRASE": "sim"}
+#: The policy pack the pipelines run, whatever directory the stack files are in.
+POLICY_PACK = Path(__file__).resolve().parent.parent / "policy"
 
 
-def simulator_port(stack: str, root: Path = ROOT) -> int | None:
-    """The port to start the simulator on: the stack file's ``platformUrl`` is ``http`` on a
-    loopback host where nothing listens; ``None`` otherwise (a real Adobe, or one running)."""
+def loopback_platform(stack: str, root: Path = ROOT) -> tuple[str, int] | None:
+    """The host and port of the stack file's ``platformUrl`` when it is ``http`` on a loopback
+    host with a port (the simulator's shape); ``None`` otherwise (Adobe, or no stack file)."""
     try:
         values = from_stack_file(stack, root / f"Pulumi.{stack}.yaml").values
     except ConfigUnreadable:
@@ -45,7 +52,41 @@ def simulator_port(stack: str, root: Path = ROOT) -> int | None:
     url = urlsplit(str(values.get(f"{NAMESPACE}:platformUrl") or ""))
     if url.scheme != "http" or url.hostname not in LOOPBACK_HOSTS or url.port is None:
         return None
-    return None if listening(url.hostname, url.port) else url.port
+    return url.hostname, url.port
+
+
+def is_offline(stack: str, root: Path = ROOT) -> bool:
+    """Whether the stack talks to a simulator on this machine (:func:`loopback_platform`): such
+    a stack gets no policy pack. The offline stack declares nothing of Azure for the pack to
+    check and is unprotected on purpose (docs/offline-stack.md)."""
+    return loopback_platform(stack, root) is not None
+
+
+def simulator_port(stack: str, root: Path = ROOT) -> int | None:
+    """The port to start the simulator on: the stack file's ``platformUrl`` is ``http`` on a
+    loopback host where nothing listens; ``None`` otherwise (a real Adobe, or one running)."""
+    found = loopback_platform(stack, root)
+    if found is None:
+        return None
+    host, port = found
+    return None if listening(host, port) else port
+
+
+def policy_pack_args(stack: str, root: Path = ROOT) -> list[str]:
+    """What ``up`` adds for the policy pack: ``--policy-pack policy``, or nothing for an offline
+    stack (:func:`is_offline`)."""
+    if is_offline(stack, root):
+        return []
+    inside = POLICY_PACK.is_relative_to(root)  # `up` runs in root: as the pipelines name it
+    return ["--policy-pack", str(POLICY_PACK.relative_to(root) if inside else POLICY_PACK)]
+
+
+def install_policy_requirements(environ: Mapping[str, str]) -> int:
+    """``pip install -r policy/requirements.txt`` into the virtualenv running this (the pack's,
+    policy/PulumiPolicy.yaml); its exit status."""
+    argv = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    argv += ["-r", str(POLICY_PACK / "requirements.txt")]
+    return subprocess.run(argv, env=dict(environ), check=False).returncode  # noqa: S603
 
 
 def listening(host: str, port: int) -> bool:
@@ -72,14 +113,19 @@ def request_log(sim: PlatformSimulator) -> list[str]:
 def run_up(
     stack: str, up_args: Sequence[str], *, environ: Mapping[str, str], root: Path = ROOT
 ) -> int:
-    """``pulumi install``, ``stack select --create``, ``up`` and the outputs; with the simulator
-    around them when :func:`simulator_port` says so. The exit status is ``up``'s (1 without
-    the CLI, after one line saying where to get it)."""
+    """``pulumi install``, ``stack select --create``, ``up`` (with :func:`policy_pack_args`) and
+    the outputs; with the simulator around them when :func:`simulator_port` says so. The exit
+    status is ``up``'s (1 without the CLI, after one line saying where to get it, or when the
+    pack's requirements do not install)."""
     cli = shutil.which("pulumi", path=environ.get("PATH", ""))
     if cli is None:
         print(NO_CLI, file=sys.stderr)
         return 1
     env = dict(environ)
+    policy = policy_pack_args(stack, root)
+    if policy and install_policy_requirements(env) != 0:
+        print("scripts/up: installing policy/requirements.txt failed (see above)", file=sys.stderr)
+        return 1
     port = simulator_port(stack, root)
     sim = None
     if port is not None:
@@ -95,7 +141,7 @@ def run_up(
 
         status = pulumi("install") or pulumi("stack", "select", "--create", stack)
         if status == 0:
-            status = pulumi("up", "--stack", stack, *up_args)
+            status = pulumi("up", "--stack", stack, *up_args, *policy)
             if status == 0:
                 pulumi("stack", "output", "--stack", stack)
         if sim is not None:
