@@ -23,6 +23,14 @@ ADOBE_ADDRESS = "20.88.123.53"
 #: The same address as Azure reports it back in a vault's IP rules (a refresh finds no change).
 ADOBE_IP_RULE = f"{ADOBE_ADDRESS}/32"
 
+#: Adobe's application for Customer Journey Analytics (and Journey Optimizer) on Azure: its own
+#: vault, the same role; enabled by a support request carrying the key identifier, not an API
+#: (docs/journey-analytics.md).
+JOURNEY_ANALYTICS_APPLICATION_ID = "251e3919-1940-4296-bb8b-6b9a5e8a4805"
+#: Microsoft's admin-consent address for a multi-tenant application (Adobe publishes no consent
+#: URL for the Journey Analytics application); ``tenant`` is a tenant id or ``organizations``.
+ADMIN_CONSENT_URL = "https://login.microsoftonline.com/{tenant}/adminconsent?client_id={client_id}"
+
 #: The two generations of the Platform CMK API.
 API_GENERATIONS: tuple[str, ...] = ("current", "beta")
 
@@ -44,6 +52,9 @@ CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z", re.ASCII)
 #: The longest wait for Adobe's job that a stack may ask for (a day); Adobe documents minutes to
 #: hours.
 MAX_WAIT_MINUTES = 24 * 60
+#: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
+#: propagating; more would only hide a real refusal (the resends share the wait).
+MAX_FAILED_RESENDS = 5
 
 # --- Azure -------------------------------------------------------------------------------------
 
@@ -87,6 +98,45 @@ HSM_SUFFIXES: tuple[str, ...] = (
 KEY_VERSION = re.compile(r"[0-9a-fA-F]{32}\Z", re.ASCII)
 KEY_IDENTIFIER_EXAMPLE = "https://<vault>.vault.azure.net/keys/<key-name>/<32-hex-version>"
 
+
+# --- Key-access monitoring (docs/runbooks.md#key-access-monitoring) ----------------------------
+
+#: The diagnostic log category of a vault (and a Managed HSM) holding every request, refused ones
+#: included: the audit log.
+AUDIT_LOG_CATEGORY = "AuditEvent"
+#: A vault's platform metrics, all of them, in a diagnostic setting.
+ALL_METRICS = "AllMetrics"
+#: The audit log's names of the key operations Adobe makes: one answered 4xx means Adobe is
+#: losing, or has lost, access to the key (a disabled or expired key is refused with 403 too).
+ADOBE_KEY_OPERATIONS_AUDITED: tuple[str, ...] = (
+    "KeyWrap",
+    "KeyUnwrap",
+    "KeyGet",
+    "KeyEncrypt",
+    "KeyDecrypt",
+)
+#: The audit log's names of the operations that disable (an update), delete, replace or change a
+#: key or its rotation.
+KEY_CHANGE_OPERATIONS_AUDITED: tuple[str, ...] = (
+    "KeyUpdate",
+    "KeyDelete",
+    "KeyPurge",
+    "KeyRotate",
+    "KeyRotateIfDue",
+    "KeyImport",
+    "KeyCreate",
+    "KeyRestore",
+    "KeyRecover",
+    "KeyRotationPolicySet",
+)
+#: The audit log's names of the operations that change (network rules included) or delete a vault.
+VAULT_CHANGE_OPERATIONS_AUDITED: tuple[str, ...] = ("VaultPut", "VaultPatch", "VaultDelete")
+#: Activity-log operations: a vault deleted (its role assignments go with it), a role assignment
+#: deleted. Key operations are data actions and never reach the activity log.
+VAULT_DELETE_ACTION = "Microsoft.KeyVault/vaults/delete"
+ROLE_ASSIGNMENT_DELETE_ACTION = "Microsoft.Authorization/roleAssignments/delete"
+#: The longest short name of an action group (it prefixes SMS and e-mail subjects).
+ACTION_GROUP_SHORT_NAME_MAX = 12
 
 def platform_url_for_region(region: str) -> str:
     """``va7`` → ``https://platform.adobe.io``; another region → ``https://platform-<r>.adobe.io``.

@@ -106,8 +106,44 @@ EXAMPLES: dict[str, Example] = {
     ),
     "managedHsmUri": Example("https://hsm-shared.managedhsm.azure.net"),
     "servicePrincipal": Example("existing"),
+    "journeyAnalyticsKey": Example(True, note="Customer Journey Analytics, Journey Optimizer"),
+    "journeyAnalyticsVaultName": Example("kv-adobe-cja-prod", needs={"journeyAnalyticsKey": True}),
+    "journeyAnalyticsExistingKeyId": Example(
+        "https://kv-cja-by-hand.vault.azure.net/keys/cja-cmk/0123456789abcdef0123456789abcdef",
+        needs={
+            "journeyAnalyticsKey": True,
+            "journeyAnalyticsExistingVaultId": "/subscriptions/00000000-0000-0000-0000-"
+            "000000000000/resourceGroups/rg-made-by-hand/providers/Microsoft.KeyVault/vaults/"
+            "kv-cja-by-hand",
+        },
+    ),
+    "journeyAnalyticsExistingVaultId": Example(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-made-by-hand/"
+        "providers/Microsoft.KeyVault/vaults/kv-cja-by-hand",
+        needs={
+            "journeyAnalyticsKey": True,
+            "journeyAnalyticsExistingKeyId": "https://kv-cja-by-hand.vault.azure.net/keys/cja-cmk/"
+            "0123456789abcdef0123456789abcdef",
+        },
+    ),
     "roleScope": Example("key"),
     "protect": Example(False),
+    "keyAccessMonitoring": Example(
+        True, needs={"monitoringEmails": ["secops@example.com"]}, note="with who to tell"
+    ),
+    "monitoringWorkspaceId": Example(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ops/providers/"
+        "Microsoft.OperationalInsights/workspaces/law-security",
+        needs={"keyAccessMonitoring": True, "monitoringEmails": ["secops@example.com"]},
+    ),
+    "monitoringActionGroupId": Example(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ops/providers/"
+        "Microsoft.Insights/actionGroups/ag-secops",
+        needs={"keyAccessMonitoring": True},
+    ),
+    "monitoringEmails": Example(
+        ["secops@example.com", "key-owner@example.com"], needs={"keyAccessMonitoring": True}
+    ),
 }
 
 _CREATION_ONLY = ", ".join(f"`{name}`" for name in CREATION_ONLY)

@@ -19,6 +19,8 @@ from components.settings import access, adobe, existing_key, managed_hsm, placem
 from components.settings.credential import check_credential
 from components.settings.declared import declared_settings
 from components.settings.firewall import allowed_ip_ranges
+from components.settings.journey_analytics import JourneyAnalyticsKey, journey_analytics_key
+from components.settings.monitoring import KeyAccessMonitoringSettings, key_access_monitoring
 from components.settings.reader import ConfigReader
 from components.settings.unknown_keys import check_unknown_keys
 from components.settings.values import ExistingKey, KeyRotation, ManagedHsm
@@ -76,8 +78,13 @@ class Settings:
     """``vault`` or ``key``."""
     protect: bool
     """Whether the resources holding Adobe's access are protected."""
+    key_access_monitoring: KeyAccessMonitoringSettings | None = None
+    """Where the audit log goes and who the alerts tell; ``None``: not monitored (the default)."""
     managed_hsm: ManagedHsm | None = None
     """The existing, activated Managed HSM the key is created in, instead of a vault."""
+    journey_analytics: JourneyAnalyticsKey | None = None
+    """The second Adobe application's key (Customer Journey Analytics, Journey Optimizer);
+    ``None``: not declared (the default)."""
 
     @property
     def creates_vault(self) -> bool:
@@ -92,7 +99,7 @@ class Settings:
     @property
     def uses_azure(self) -> bool:
         """Whether the program declares or looks up anything in Azure (offline stacks do not)."""
-        return self.creates_vault or self.manages_access
+        return self.creates_vault or self.manages_access or self.journey_analytics is not None
 
     @classmethod
     def load(cls) -> Settings:
@@ -156,6 +163,14 @@ def _build(r: ConfigReader) -> Settings:
     allowed = allowed_ip_ranges(r)
     role_scope = access.role_scope(r, service_principal)
     protect = r.boolean("protect")
+    journey_analytics = journey_analytics_key(
+        r,
+        platform_key=byok,
+        platform_vault_name=key_vault_name if byok is None and hsm is None else None,
+        has_resource_group=byok is None and hsm is None,
+        service_principal=service_principal,
+    )
+    monitoring = key_access_monitoring(r, location=location)
 
     return Settings(
         org_id=org_id,
@@ -187,7 +202,9 @@ def _build(r: ConfigReader) -> Settings:
         service_principal=service_principal,
         role_scope=role_scope,
         protect=protect,
+        key_access_monitoring=monitoring,
         managed_hsm=hsm,
+        journey_analytics=journey_analytics,
     )
 
 
