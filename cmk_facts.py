@@ -55,6 +55,9 @@ MAX_WAIT_MINUTES = 24 * 60
 #: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
 #: propagating; more would only hide a real refusal (the resends share the wait).
 MAX_FAILED_RESENDS = 5
+#: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
+#: propagating; more would only hide a real refusal (the resends share the wait).
+MAX_FAILED_RESENDS = 5
 
 # --- Azure -------------------------------------------------------------------------------------
 

@@ -119,6 +119,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
                 key_identifier=self.key.key_id,
                 api_generation=s.api_generation,
                 wait_timeout_minutes=float(s.wait_timeout_minutes),
+                failed_resends=s.failed_resends,
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,

@@ -138,7 +138,6 @@ class AdobeProvider(ResourceProvider):
         environ = dict(os.environ)
         self._token_source = lambda: credentials.token_source(config.get, environ)
         self._api_key = str(config.get(f"{NAMESPACE}:apiKey") or DEFAULT_API_KEY).strip()
-        self._failed_resends = config.get(f"{NAMESPACE}:failedResends")
         _log_to_stderr()
 
     def client(self, props: Mapping[str, Any]) -> PlatformClient:

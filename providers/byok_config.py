@@ -31,7 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from cmk_facts import CONFIG_NAME, MAX_WAIT_MINUTES
+from cmk_facts import CONFIG_NAME, MAX_FAILED_RESENDS, MAX_WAIT_MINUTES
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
@@ -54,6 +54,7 @@ PROPERTIES = {
     "key_identifier": "keyIdentifier",
     "api_generation": "apiGeneration",
     "wait_timeout_minutes": "waitTimeoutMinutes",
+    "failed_resends": "failedResends",
     "status": "status",
     "config_id": "configId",
     "key_vault_url": "keyVaultUrl",
@@ -67,13 +68,12 @@ INPUTS = (
     "keyIdentifier",
     "apiGeneration",
     "waitTimeoutMinutes",
+    "failedResends",
 )
 #: Another org, Platform or name is another configuration.
 REPLACE_ON = ("orgId", "platformUrl", "configName")
 #: Inputs that change nothing at Adobe: how to call it and how long to wait.
-LOCAL_ONLY = ("apiGeneration", "waitTimeoutMinutes")
-#: Sends after a FAILED job when the stack config does not say (``adobe-cmk:failedResends``).
-DEFAULT_FAILED_RESENDS = 2
+LOCAL_ONLY = ("apiGeneration", "waitTimeoutMinutes", "failedResends")
 
 
 @dataclass
@@ -92,6 +92,8 @@ class ByokConfigArgs:
     """``current`` (``keyVaultKeyIdentifier`` body) or ``beta`` (``keyVaultUri`` + ``keyName``)."""
     wait_timeout_minutes: pulumi.Input[float]
     """How long ``create``/``update`` wait for Adobe's job before failing (it keeps running)."""
+    failed_resends: pulumi.Input[int] = 0
+    """How many times a job that ends ``FAILED`` is sent again within the wait."""
 
 
 class ByokConfig(AdobeResource, module="adobe", name="ByokConfig"):
@@ -105,6 +107,7 @@ class ByokConfig(AdobeResource, module="adobe", name="ByokConfig"):
     key_identifier: pulumi.Output[str]
     api_generation: pulumi.Output[str]
     wait_timeout_minutes: pulumi.Output[float]
+    failed_resends: pulumi.Output[int]
     status: pulumi.Output[str]
     config_id: pulumi.Output[str]
     key_vault_url: pulumi.Output[str]
@@ -153,6 +156,20 @@ class ByokConfigProvider(AdobeProvider):
                     f"above 0 and at most {MAX_WAIT_MINUTES}",
                 )
             )
+        resends = news.get("failedResends", 0)
+        if not is_unknown(resends) and not (
+            isinstance(resends, int | float)
+            and not isinstance(resends, bool)
+            and resends == int(resends)
+            and 0 <= resends <= MAX_FAILED_RESENDS
+        ):
+            failures.append(
+                CheckFailure(
+                    "failedResends",
+                    f"failedResends {resends!r} must be a whole number from 0 to "
+                    f"{MAX_FAILED_RESENDS}",
+                )
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -197,16 +214,9 @@ class ByokConfigProvider(AdobeProvider):
                 parse_key_identifier(props["keyIdentifier"]),
                 props["apiGeneration"],
                 timeout_seconds=float(props["waitTimeoutMinutes"]) * 60.0,
-                failed_resends=self.failed_resends(),
+                # A state written before this input existed has none: no resend.
+                failed_resends=int(props.get("failedResends") or 0),
             )
-
-    def failed_resends(self) -> int:
-        """``adobe-cmk:failedResends`` from the provider's config (the settings checked it)."""
-        value = getattr(self, "_failed_resends", None)
-        try:
-            return max(0, int(value)) if value not in (None, "") else DEFAULT_FAILED_RESENDS
-        except (TypeError, ValueError):
-            return DEFAULT_FAILED_RESENDS
 
 
 def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], list[str]]:

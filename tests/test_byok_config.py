@@ -82,6 +82,7 @@ def news_for(
         "keyIdentifier": key,
         "apiGeneration": sim.config_generation,
         "waitTimeoutMinutes": wait,
+        "failedResends": 0,
     }
     values.update(overrides)
     return values

@@ -195,33 +195,40 @@ def test_refused_api_key_names_the_setting(make_simulator: MakeSimulator, host_f
 # ---- 6. FAILED while access propagates ---------------------------------------------------------
 
 
+@pytest.mark.parametrize("value", [-1, 6, 1.5, "2", True])
+def test_failed_resends_out_of_range_fails_the_check(
+    make_simulator: MakeSimulator, host_for: Host, value: object
+) -> None:
+    sim = make_simulator(job_durations=INSTANT)
+    _, failures = host_for(sim).check(URN, news_for(sim, failedResends=value))
+    assert [name for name, _ in failures] == ["failedResends"]
+
+
 def test_failed_first_job_without_time_to_resend_lists_the_attempt(
     make_simulator: MakeSimulator, host_for: Host
 ) -> None:
     sim = make_simulator(job_durations=INSTANT, failing_jobs=1)
-    message = failure(lambda: created(host_for(sim), news_for(sim, wait=0.05)))
+    message = failure(lambda: created(host_for(sim), news_for(sim, wait=0.05, failedResends=2)))
     assert posts(sim) == [200]
     assert "no time left in the wait to send it again" in message
     assert "attempt 1:" in message and "usual causes" in message
 
 
 def test_failed_resends_zero_reports_the_first_failure(
-    make_simulator: MakeSimulator, start_host
+    make_simulator: MakeSimulator, host_for: Host
 ) -> None:
     sim = make_simulator(job_durations=INSTANT, failing_jobs=1)
-    host = start_host({**credentials_config(sim), "adobe-cmk:failedResends": "0"})
-    message = failure(lambda: created(host, news_for(sim, wait=60)))
+    message = failure(lambda: created(host_for(sim), news_for(sim, wait=60, failedResends=0)))
     assert posts(sim) == [200]
     assert "no time left" not in message and "attempt 1:" in message
 
 
 @pytest.mark.parametrize("field", ["message", "reason", "none"])
 def test_failure_reason_wherever_adobe_puts_it(
-    make_simulator: MakeSimulator, start_host, field: str
+    make_simulator: MakeSimulator, host_for: Host, field: str
 ) -> None:
     sim = make_simulator(job_durations=INSTANT, failing_jobs=1, failure_reason_field=field)
-    host = start_host({**credentials_config(sim), "adobe-cmk:failedResends": "0"})
-    message = failure(lambda: created(host, news_for(sim)))
+    message = failure(lambda: created(host_for(sim), news_for(sim, failedResends=0)))
     if field == "none":
         assert "Adobe gave no reason" in message
     else:

@@ -83,7 +83,11 @@ def test_byok_config_takes_the_versioned_key_identifier(default_run):
 
 def test_byok_config_inputs_come_from_the_settings():
     config = valid_config(
-        configName="Cmk_Prod", waitTimeoutMinutes=30, apiGeneration="beta", region="nld2"
+        configName="Cmk_Prod",
+        waitTimeoutMinutes=30,
+        apiGeneration="beta",
+        region="nld2",
+        failedResends=1,
     )
     byok = run_main(config).one(BYOK)
     assert {k: v for k, v in byok.inputs.items() if k not in ("__provider", "keyIdentifier")} == {
@@ -92,6 +96,7 @@ def test_byok_config_inputs_come_from_the_settings():
         "configName": "Cmk_Prod",
         "apiGeneration": "beta",
         "waitTimeoutMinutes": 30,
+        "failedResends": 1,
     }, byok.urn
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from cmk_facts import (
     CONFIG_NAME,
+    MAX_FAILED_RESENDS,
     MAX_WAIT_MINUTES,
     ORG_ID,
     ORG_ID_EXAMPLE,
@@ -15,10 +16,6 @@ from cmk_facts import (
 from components.settings.reader import ConfigReader
 from providers.platform.endpoints import check_endpoint
 from providers.platform.ims import credential_problem
-
-#: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
-#: propagating; more would only hide a real refusal (the resends share ``waitTimeoutMinutes``).
-MAX_FAILED_RESENDS = 5
 
 
 def org_id(r: ConfigReader) -> str:
