@@ -8,7 +8,8 @@
   :mod:`~components.settings.credential`, :mod:`~components.settings.existing_key`,
   :mod:`~components.settings.access`, :mod:`~components.settings.placement`,
   :mod:`~components.settings.vault`, :mod:`~components.settings.firewall`,
-  :mod:`~components.settings.managed_hsm`;
+  :mod:`~components.settings.managed_hsm`,
+  :mod:`~components.settings.journey_analytics`;
 - :mod:`~components.settings.values`: the value types handed to the components;
 - :mod:`~components.settings.model`: :class:`Settings`, ``Settings.load()`` and
   ``Settings.from_config()``.
@@ -23,6 +24,7 @@ from cmk_facts import MAX_WAIT_MINUTES, NAMESPACE
 from components.settings.declared import PROJECT_FILE, DeclaredSetting, declared_settings
 from components.settings.errors import SettingsError
 from components.settings.existing_key import CREATION_ONLY
+from components.settings.journey_analytics import JourneyAnalyticsKey
 from components.settings.model import Settings
 from components.settings.placement import AZURE_LOCATION_KEY
 from components.settings.values import ExistingKey, KeyRotation, ManagedHsm
@@ -37,6 +39,7 @@ __all__ = [
     "PROJECT_FILE",
     "DeclaredSetting",
     "ExistingKey",
+    "JourneyAnalyticsKey",
     "KeyRotation",
     "ManagedHsm",
     "Settings",

@@ -34,32 +34,35 @@ _VAULT_ID = re.compile(
 )
 
 
-def existing_key(r: ConfigReader) -> ExistingKey | None:
-    """The key to use instead of creating one; ``None`` when neither id is set."""
-    key_id = r.string("existingKeyId")
-    vault_id = r.string("existingVaultId")
+def existing_key(
+    r: ConfigReader, key_setting: str = "existingKeyId", vault_setting: str = "existingVaultId"
+) -> ExistingKey | None:
+    """The key to use instead of creating one; ``None`` when neither id is set. The two setting
+    names are the Platform key's unless given (the Journey Analytics key has its own pair)."""
+    key_id = r.string(key_setting)
+    vault_id = r.string(vault_setting)
     if not key_id and not vault_id:
         return None
     if not vault_id:
         raise r.fail(
-            "existingVaultId",
-            "is empty but adobe-cmk:existingKeyId is set: give the vault's resource id, "
+            vault_setting,
+            f"is empty but {r.key(key_setting)} is set: give the vault's resource id, "
             "/subscriptions/<sub>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>",
         )
     if not key_id:
         raise r.fail(
-            "existingKeyId",
-            "is empty but adobe-cmk:existingVaultId is set: give the versioned key identifier, "
+            key_setting,
+            f"is empty but {r.key(vault_setting)} is set: give the versioned key identifier, "
             f"{KEY_IDENTIFIER_EXAMPLE}",
         )
     try:
         parsed = parse_key_identifier(key_id, require_version=True)
     except ValueError as exc:
-        raise r.fail("existingKeyId", f"is not usable: {exc}") from None
+        raise r.fail(key_setting, f"is not usable: {exc}") from None
     match = _VAULT_ID.match(vault_id)
     if not match:
         raise r.fail(
-            "existingVaultId",
+            vault_setting,
             f"is {vault_id!r}: expected /subscriptions/<sub>/resourceGroups/<group>/providers/"
             "Microsoft.KeyVault/vaults/<name>",
         )
@@ -68,8 +71,8 @@ def existing_key(r: ConfigReader) -> ExistingKey | None:
         match["kind"].lower() == "managedhsms"
     ):
         raise r.fail(
-            "existingVaultId",
-            f"names vault {match['name']!r} but adobe-cmk:existingKeyId is in "
+            vault_setting,
+            f"names vault {match['name']!r} but {r.key(key_setting)} is in "
             f"{parsed.vault_url}: they must be the same vault",
         )
     return ExistingKey(

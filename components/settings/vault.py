@@ -20,10 +20,11 @@ _VAULT_NAME = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]\Z", re.
 _KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,127}\Z", re.ASCII)
 
 
-def vault_name(r: ConfigReader, value: str) -> str:
+def vault_name(r: ConfigReader, value: str, setting: str = "keyVaultName") -> str:
+    """``value`` if Azure accepts it as a vault name; the error names ``setting``."""
     if not _VAULT_NAME.match(value):
         raise r.fail(
-            "keyVaultName",
+            setting,
             f"is {value!r}: Azure needs 3-24 letters, digits and single hyphens, starting with "
             "a letter and ending with a letter or digit",
         )
