@@ -203,14 +203,15 @@ class ImsTokenSource:
             )
         if answer.status != 200:
             code, message = adobe_message(body)
-            error: type[PlatformError] = (
-                TransientError
-                if answer.status == 429 or answer.status >= 500
-                else AuthenticationError
+            transient = answer.status == 429 or answer.status >= 500
+            error: type[PlatformError] = TransientError if transient else AuthenticationError
+            verdict = (
+                f"IMS issued no token for client {cred.client_id}: "
+                if transient
+                else f"IMS refused the credential for client {cred.client_id}: "
             )
             raise error(
-                f"IMS refused the credential for client {cred.client_id}: "
-                f"{message or answer.reason}",
+                verdict + f"{message or answer.reason}",
                 method="POST",
                 path=path,
                 status=answer.status,
