@@ -58,6 +58,8 @@ class AdobeKeyAccessArgs:
     """Tenant-specific consent URL, quoted when the ``existing`` principal is missing."""
     protect: bool
     """Protect the service principal and the role assignment."""
+    description: str = "Adobe Experience Platform customer-managed key (adobe-cmk)"
+    """The role assignment's description: whose key access it is."""
 
 
 class AdobeKeyAccess(pulumi.ComponentResource):
@@ -103,7 +105,7 @@ class AdobeKeyAccess(pulumi.ComponentResource):
             role_assignment_name=pulumi.Output.all(
                 args.scope, self.service_principal_object_id, role
             ).apply(lambda values: role_assignment_name(values[0], values[1], values[2])),
-            description="Adobe Experience Platform customer-managed key (adobe-cmk)",
+            description=args.description,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.register_outputs(

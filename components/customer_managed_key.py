@@ -22,6 +22,7 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
+from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
 from components.settings import Settings
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
@@ -34,7 +35,8 @@ class CustomerManagedKey(pulumi.ComponentResource):
     Children: ``<name>-rg`` (when the group is created), :class:`CmkKeyVault` ``<name>`` (unless an
     existing key is given), ``<name>-app`` (:class:`AppRegistration`), :class:`AdobeKeyAccess`
     ``<name>`` (unless ``servicePrincipal`` is ``none``) and ``<name>-byok``
-    (:class:`ByokConfig`).
+    (:class:`ByokConfig`); with ``journeyAnalyticsKey``, :class:`JourneyAnalyticsKey`
+    ``<name>-cja``.
     """
 
     resource_group: resources.ResourceGroup | None
@@ -43,6 +45,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
     app_registration: AppRegistration
     access: AdobeKeyAccess | None
     byok_config: ByokConfig
+    journey_analytics: JourneyAnalyticsKey | None
     tenant_id: str | None
     """The Entra tenant of the vault and of the consent URL (``None`` when Azure is not used)."""
     consent_url: pulumi.Output[str]
@@ -129,6 +132,24 @@ class CustomerManagedKey(pulumi.ComponentResource):
             ),
         )
 
+        # The second Adobe application's key (docs/journey-analytics.md): off by default.
+        self.journey_analytics = None
+        if s.journey_analytics is not None and tenant_id is not None:
+            self.journey_analytics = JourneyAnalyticsKey(
+                f"{name}-cja",
+                JourneyAnalyticsArgs(
+                    key=s.journey_analytics,
+                    org_id=s.org_id,
+                    tenant_id=tenant_id,
+                    service_principal=s.service_principal,
+                    role_scope=s.role_scope,
+                    protect=s.protect,
+                    platform_vault=self.key_vault.args if self.key_vault else None,
+                    subscription_id=client.subscription_id if client else None,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
         self.register_outputs(self.outputs())
 
     def _create_key_vault(self, name: str, s: Settings, tenant_id: str) -> KeyReference:
@@ -198,6 +219,8 @@ class CustomerManagedKey(pulumi.ComponentResource):
             "configName": self.byok_config.config_name,
             "configId": self.byok_config.config_id,
             "configStatus": self.byok_config.status,
+            # Only with journeyAnalyticsKey: without it the outputs are unchanged.
+            **(self.journey_analytics.outputs() if self.journey_analytics else {}),
         }
 
 

@@ -105,6 +105,8 @@ class CmkKeyVault(pulumi.ComponentResource):
     vault: keyvault.Vault
     key: keyvault.Key
     reference: KeyReference
+    args: CmkKeyVaultArgs
+    """What it was made from (a second vault made by the same rules starts from these)."""
 
     def __init__(
         self, name: str, args: CmkKeyVaultArgs, opts: pulumi.ResourceOptions | None = None
@@ -116,6 +118,7 @@ class CmkKeyVault(pulumi.ComponentResource):
         if args.key_type == "RSA-HSM" and args.sku != "premium":
             raise ValueError("an RSA-HSM key needs a premium vault")
         super().__init__("adobe-cmk:index:CmkKeyVault", name, None, opts)
+        self.args = args
         child = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
         self.vault = keyvault.Vault(
