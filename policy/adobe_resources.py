@@ -2,9 +2,11 @@
 
 Types are matched with any API version (``azure-native:keyvault/v20240401preview:Vault`` too).
 Every Key Vault vault and key in the stack counts as Adobe's (the program declares no other); a
-service principal or role assignment counts when it depends, directly or through other
-resources, on the ``adobe:AppRegistration`` (Adobe's application), and so does any role
-assignment of the Crypto Service Encryption User role, whatever principal it names.
+service principal counts when it depends, directly or through other resources, on the
+``adobe:AppRegistration`` (Adobe's Platform application) or is the one of Adobe's Journey
+Analytics application (its ``clientId``, a fixed id: docs/journey-analytics.md); a role
+assignment counts when it depends on either, and so does any role assignment of the Crypto
+Service Encryption User role, whatever principal it names.
 """
 
 from __future__ import annotations
@@ -46,20 +48,38 @@ def is_app_registration(resource: PolicyResource) -> bool:
     return resource.resource_type == APP_REGISTRATION
 
 
+def is_journey_analytics_principal(resource: PolicyResource) -> bool:
+    """The service principal of Adobe's Journey Analytics application."""
+    client_id = get(resource.props, "clientId")
+    return (
+        bool(_SERVICE_PRINCIPAL.match(resource.resource_type))
+        and isinstance(client_id, str)
+        and client_id.lower() == facts.JOURNEY_ANALYTICS_APPLICATION_ID
+    )
+
+
+def is_adobe_principal(resource: PolicyResource) -> bool:
+    """A service principal of one of Adobe's applications (Platform or Journey Analytics)."""
+    if not _SERVICE_PRINCIPAL.match(resource.resource_type):
+        return False
+    return is_journey_analytics_principal(resource) or depends_on(resource, is_app_registration)
+
+
 def role_guid(role_definition_id: object) -> str:
     """The GUID at the end of a role definition id (or the id itself), in lower case."""
     return str(role_definition_id or "").rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 def adobe_role_assignments(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    """Role assignments for Adobe's application: those that depend on the app registration (its
-    principal is Adobe's app), and any of the crypto role, whatever principal it names."""
+    """Role assignments for Adobe's applications: those that depend on the app registration or
+    on the Journey Analytics application's service principal (their principal is Adobe's), and
+    any of the crypto role, whatever principal it names."""
     found = []
     for resource in resources:
         if not _ROLE_ASSIGNMENT.match(resource.resource_type):
             continue
         role = get(resource.props, "roleDefinitionId")
-        if depends_on(resource, is_app_registration) or (
+        if depends_on(resource, _is_adobe_grantee) or (
             isinstance(role, str) and role_guid(role) == facts.CRYPTO_SERVICE_ENCRYPTION_USER
         ):
             found.append(resource)
@@ -79,7 +99,7 @@ def holding_adobe_access(resources: Sequence[PolicyResource]) -> list[tuple[Poli
             holding.append((resource, "key"))
         elif _RESOURCE_GROUP.match(kind) and resource.urn in groups:
             holding.append((resource, "resource group (holding a vault)"))
-        elif _SERVICE_PRINCIPAL.match(kind) and depends_on(resource, is_app_registration):
+        elif is_adobe_principal(resource):
             holding.append((resource, "Adobe's service principal"))
         elif is_byok_config(resource):
             holding.append((resource, "BYOK configuration"))
@@ -87,6 +107,10 @@ def holding_adobe_access(resources: Sequence[PolicyResource]) -> list[tuple[Poli
         (assignment, "Adobe's role assignment") for assignment in adobe_role_assignments(resources)
     )
     return holding
+
+
+def _is_adobe_grantee(resource: PolicyResource) -> bool:
+    return is_app_registration(resource) or is_journey_analytics_principal(resource)
 
 
 def depends_on(resource: PolicyResource, wanted: Callable[[PolicyResource], bool]) -> bool:

@@ -38,6 +38,14 @@ Stack policies (all resources, with their options and dependencies, at the end o
 - ``adobe-access-protected``: every resource whose deletion or replacement would cut Adobe off
   (vault, key, the resource group holding a vault, Adobe's service principal and role
   assignment, the BYOK configuration) is registered with ``protect``.
+- ``journey-analytics-vault-separate`` (``journey_analytics_rules.py``): Adobe's Journey
+  Analytics application (``251e3919-1940-4296-bb8b-6b9a5e8a4805``) is not granted on the vault of
+  the BYOK configuration's key: Customer Journey Analytics needs a vault of its own.
+
+Adobe's applications are two: the Platform's (the service principal that depends on the
+``adobe:AppRegistration``) and Journey Analytics' (the service principal with that client id);
+the role, principal-type and protection policies apply to both, and the vault and key policies to
+every vault and key.
 
 Which resources count as Adobe's is ``adobe_resources.py``'s answer. Values not known yet (a
 preview before the resources exist) are never reported: a check that needs one is skipped for
@@ -54,6 +62,7 @@ and Azure's facts are ``facts.py``, a copy of the program's ``cmk_facts.py`` kep
 from __future__ import annotations
 
 from byok_rules import BYOK_POLICIES
+from journey_analytics_rules import JOURNEY_ANALYTICS_POLICIES
 from key_rules import KEY_POLICIES
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 from stack_rules import ADOBE_ACCESS_POLICIES
@@ -62,7 +71,13 @@ from vault_rules import VAULT_POLICIES
 NAME = "adobe-cmk"
 
 #: Every policy of the pack, in the order the CLI lists them.
-POLICIES: list[Policy] = [*VAULT_POLICIES, *KEY_POLICIES, *ADOBE_ACCESS_POLICIES, *BYOK_POLICIES]
+POLICIES: list[Policy] = [
+    *VAULT_POLICIES,
+    *KEY_POLICIES,
+    *ADOBE_ACCESS_POLICIES,
+    *BYOK_POLICIES,
+    *JOURNEY_ANALYTICS_POLICIES,
+]
 
 
 def serve() -> None:

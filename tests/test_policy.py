@@ -45,6 +45,7 @@ POLICIES = {
     "adobe-role-assignment": "stack",
     "byok-config-key-in-stack": "stack",
     "adobe-access-protected": "stack",
+    "journey-analytics-vault-separate": "stack",
 }
 
 

@@ -1,0 +1,91 @@
+"""Stack policy on Adobe's second application: its key is in a vault of its own.
+
+Customer Journey Analytics uses a separate, dedicated vault (docs/journey-analytics.md): a grant
+to its application on the vault the Experience Platform configuration's key is in would mix the
+two products' keys. The Platform's vault is known two ways, and either suffices: by name, from
+the BYOK configuration's key identifier (the role assignment's scope names a vault); and by the
+graph, when the grant depends on a vault the configuration depends on (a first preview, before
+any id is known).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from adobe_resources import (
+    depends_on,
+    is_byok_config,
+    is_journey_analytics_principal,
+    is_vault,
+)
+from key_identifiers import parse_key_identifier
+from property_values import get
+from pulumi_policy import (
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+_ROLE_ASSIGNMENT = re.compile(r"^azure-native:authorization(/v[^:]+)?:RoleAssignment\Z")
+_SCOPE_VAULT = re.compile(r"/providers/Microsoft\.KeyVault/(?:vaults|managedHSMs)/([^/]+)", re.I)
+
+
+def _journey_analytics_vault_separate(args: StackValidationArgs, report: ReportViolation) -> None:
+    configs = [r for r in args.resources if is_byok_config(r)]
+    platform_names = {name for config in configs if (name := _vault_of_config(config))}
+    platform_vaults = {v.urn for config in configs for v in _vaults_below(config)}
+    for grant in args.resources:
+        if not _ROLE_ASSIGNMENT.match(grant.resource_type):
+            continue
+        if not depends_on(grant, is_journey_analytics_principal):
+            continue
+        scope = get(grant.props, "scope")
+        match = _SCOPE_VAULT.search(scope) if isinstance(scope, str) else None
+        named = match[1].lower() if match else None
+        shared = platform_vaults & {v.urn for v in _vaults_below(grant)}
+        if (named is not None and named in platform_names) or shared:
+            vault = named or ", ".join(sorted(urn.rsplit("::", 1)[-1] for urn in shared))
+            report(
+                f"role assignment {grant.name} grants Adobe's Journey Analytics application on "
+                f"vault {vault}, which holds the Experience Platform configuration's key: "
+                "Customer Journey Analytics needs a vault of its own (stack setting "
+                "adobe-cmk:journeyAnalyticsVaultName, or journeyAnalyticsExistingKeyId in "
+                "another vault).",
+                grant.urn,
+            )
+
+
+def _vault_of_config(config: PolicyResource) -> str | None:
+    """The name of the vault the configuration's key identifier names, when known."""
+    location = parse_key_identifier(get(config.props, "keyIdentifier"))
+    return location.vault.name.lower() if location is not None else None
+
+
+def _vaults_below(resource: PolicyResource) -> Iterable[PolicyResource]:
+    """Every vault ``resource`` depends on, directly or through other resources."""
+    seen: set[str] = set()
+    pending = list(resource.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.urn in seen:
+            continue
+        seen.add(dependency.urn)
+        if is_vault(dependency.resource_type):
+            yield dependency
+        pending.extend(dependency.dependencies)
+
+
+JOURNEY_ANALYTICS_POLICIES: list[StackValidationPolicy] = [
+    StackValidationPolicy(
+        name="journey-analytics-vault-separate",
+        description=(
+            "Adobe's Journey Analytics application is not granted on the Experience Platform "
+            "key's vault."
+        ),
+        validate=_journey_analytics_vault_separate,
+        severity=Severity.HIGH,
+    ),
+]
