@@ -63,6 +63,9 @@ MAX_FAILED_RESENDS = 5
 
 #: Key Vault Crypto Service Encryption User: read keys, wrap and unwrap (built-in role).
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+#: Managed HSM Crypto Service Encryption User: a *local* HSM role (ARM cannot assign it) that lets
+#: a service use a key for encryption at rest.
+HSM_CRYPTO_SERVICE_ENCRYPTION_USER = "33413926-3206-4cdd-b39a-83574fe37a17"
 #: Namespace of the deterministic role assignment names (any fixed UUID; never change it, or every
 #: stack would replace its assignment).
 ASSIGNMENT_NAMESPACE = "5c3f1f8e-8a2e-4c55-9d61-3c0e2d7a9b14"
