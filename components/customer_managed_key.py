@@ -23,14 +23,8 @@ from pulumi_azure_native import authorization, resources
 
 from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
 from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
+from components.key_access_monitoring import KeyAccessMonitoring, monitoring_args
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
-from components.managed_hsm import (
-    CmkManagedHsm,
-    CmkManagedHsmArgs,
-    HsmKeyAccess,
-    HsmKeyAccessArgs,
-    name_in,
-)
 from components.settings import Settings
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
@@ -50,11 +44,10 @@ class CustomerManagedKey(pulumi.ComponentResource):
     key_vault: CmkKeyVault | None
     key: KeyReference
     app_registration: AppRegistration
-    access: AdobeKeyAccess | HsmKeyAccess | None
-    managed_hsm: CmkManagedHsm | None
-    """The key in an existing Managed HSM (``managedHsmId`` / ``managedHsmUri``)."""
+    access: AdobeKeyAccess | None
     byok_config: ByokConfig
     journey_analytics: JourneyAnalyticsKey | None
+    monitoring: KeyAccessMonitoring | None
     tenant_id: str | None
     """The Entra tenant of the vault and of the consent URL (``None`` when Azure is not used)."""
     consent_url: pulumi.Output[str]
@@ -78,16 +71,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
 
         self.resource_group = None
         self.key_vault = None
-        self.managed_hsm = None
-        if s.managed_hsm is not None:  # the Managed HSM tier (components/managed_hsm.py)
-            self.managed_hsm = CmkManagedHsm(
-                name,
-                CmkManagedHsmArgs(s.managed_hsm, s.key_name, s.key_size, s.tags, s.protect),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.key = self.managed_hsm.reference
-            subscription_id = s.managed_hsm.subscription_id or ""
-        elif s.existing_key is not None:
+        if s.existing_key is not None:
             self.key = KeyReference.of_existing(s.existing_key)
             subscription_id = s.existing_key.subscription_id
         elif client is not None and tenant_id is not None:  # creating a vault uses Azure
@@ -114,20 +98,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
         )
 
         self.access = None
-        if s.manages_access and self.managed_hsm is not None:
-            self.access = HsmKeyAccess(
-                name,
-                HsmKeyAccessArgs(
-                    application_id=self.app_registration.application_id,
-                    mode=s.service_principal,
-                    hsm_uri=self.managed_hsm.hsm_uri,
-                    key_name=s.key_name,
-                    consent_url=self.consent_url,
-                    protect=s.protect,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        elif s.manages_access:
+        if s.manages_access:
             self.access = AdobeKeyAccess(
                 name,
                 AdobeKeyAccessArgs(
@@ -181,6 +152,15 @@ class CustomerManagedKey(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
+        # Key-access monitoring (docs/runbooks.md#key-access-monitoring): off by default.
+        self.monitoring = None
+        if s.key_access_monitoring is not None:
+            self.monitoring = KeyAccessMonitoring(
+                f"{name}-monitoring",
+                monitoring_args(s, s.key_access_monitoring, self),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
         self.register_outputs(self.outputs())
 
     def _create_key_vault(self, name: str, s: Settings, tenant_id: str) -> KeyReference:
@@ -231,9 +211,9 @@ class CustomerManagedKey(pulumi.ComponentResource):
         vault_id = pulumi.Output.from_input(self.key.vault_id)
         return {
             "vaultId": self.key.vault_id,
-            "vaultName": vault_id.apply(lambda i: name_in(i, "vaults", "managedHSMs")),
+            "vaultName": vault_id.apply(lambda i: arm_name(i, "vaults", "managedHSMs")),
             "vaultUri": self.key.vault_uri,
-            "resourceGroupName": vault_id.apply(lambda i: name_in(i, "resourceGroups")),
+            "resourceGroupName": vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
             "keyName": pulumi.Output.from_input(self.key.key_resource_id).apply(
                 lambda i: arm_name(i, "keys")
             ),
@@ -252,6 +232,8 @@ class CustomerManagedKey(pulumi.ComponentResource):
             "configStatus": self.byok_config.status,
             # Only with journeyAnalyticsKey: without it the outputs are unchanged.
             **(self.journey_analytics.outputs() if self.journey_analytics else {}),
+            # Only with keyAccessMonitoring.
+            **(self.monitoring.outputs() if self.monitoring else {}),
         }
 
 

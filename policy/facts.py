@@ -55,9 +55,6 @@ MAX_WAIT_MINUTES = 24 * 60
 #: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
 #: propagating; more would only hide a real refusal (the resends share the wait).
 MAX_FAILED_RESENDS = 5
-#: The most BYOK jobs sent again after an early ``FAILED``: a few cover access that is still
-#: propagating; more would only hide a real refusal (the resends share the wait).
-MAX_FAILED_RESENDS = 5
 
 # --- Azure -------------------------------------------------------------------------------------
 
@@ -140,6 +137,7 @@ VAULT_CHANGE_OPERATIONS_AUDITED: tuple[str, ...] = ("VaultPut", "VaultPatch", "V
 #: Activity-log operations: a vault deleted (its role assignments go with it), a role assignment
 #: deleted. Key operations are data actions and never reach the activity log.
 VAULT_DELETE_ACTION = "Microsoft.KeyVault/vaults/delete"
+MANAGED_HSM_DELETE_ACTION = "Microsoft.KeyVault/managedHSMs/delete"
 ROLE_ASSIGNMENT_DELETE_ACTION = "Microsoft.Authorization/roleAssignments/delete"
 #: The longest short name of an action group (it prefixes SMS and e-mail subjects).
 ACTION_GROUP_SHORT_NAME_MAX = 12

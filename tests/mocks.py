@@ -64,6 +64,23 @@ TOP = "adobe-cmk:index:CustomerManagedKey"
 
 GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 GET_SERVICE_PRINCIPAL = "azuread:index/getServicePrincipal:getServicePrincipal"
+GET_WORKSPACE = "azure-native:operationalinsights:getWorkspace"
+GET_VAULT = "azure-native:keyvault:getVault"
+GET_KEY = "azure-native:keyvault:getKey"
+#: What the vault and key lookups answer unless a test says otherwise: what Adobe needs.
+GOOD_VAULT_PROPERTIES = {
+    "enableSoftDelete": True,
+    "enablePurgeProtection": True,
+    "enableRbacAuthorization": True,
+}
+GOOD_KEY = {
+    "kty": "RSA",
+    "keySize": 3072,
+    "keyOps": ["wrapKey", "unwrapKey"],
+    "attributes": {"enabled": True},
+}
+#: The region the mocks give an existing Log Analytics workspace.
+WORKSPACE_LOCATION = "northeurope"
 
 
 @dataclass(frozen=True)
@@ -176,7 +193,12 @@ class AzureMocks(pulumi.runtime.Mocks):
         tenant_id: str = TENANT_ID,
         service_principals: Mapping[str, str] | None = None,
         config_status: str = "COMPLETED",
+        existing_vault: Mapping[str, Any] | None = None,
+        existing_key: Mapping[str, Any] | None = None,
     ) -> None:
+        #: What ``getVault`` / ``getKey`` answer (a bring-your-own-key stack's lookups).
+        self.existing_vault = {**GOOD_VAULT_PROPERTIES, **(existing_vault or {})}
+        self.existing_key = {**GOOD_KEY, **(existing_key or {})}
         self.subscription_id = subscription_id
         self.tenant_id = tenant_id
         self.service_principals = dict(service_principals or {})
@@ -205,6 +227,19 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "objectId": self.service_principals[client_id],
                 "clientId": client_id,
                 "displayName": "acpebae9422Caepcmkmultitenantapp",
+            }, []
+        if args.token == GET_VAULT:
+            return {"name": args.args["vaultName"], "properties": self.existing_vault}, []
+        if args.token == GET_KEY:
+            return {"name": args.args["keyName"], **self.existing_key}, []
+        if args.token == GET_WORKSPACE:
+            group, name = args.args["resourceGroupName"], args.args["workspaceName"]
+            return {
+                "id": f"/subscriptions/{self.subscription_id}/resourceGroups/{group}/providers/"
+                f"Microsoft.OperationalInsights/workspaces/{name}",
+                "name": name,
+                "location": WORKSPACE_LOCATION,
+                "customerId": _guid(f"workspace:{name}"),
             }, []
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
@@ -292,7 +327,26 @@ class AzureMocks(pulumi.runtime.Mocks):
         }
 
 
+    def _workspace(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        workspace = inputs.get("workspaceName") or f"{name}{_suffix(name)}"
+        ws_id = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{inputs['resourceGroupName']}"
+            f"/providers/Microsoft.OperationalInsights/workspaces/{workspace}"
+        )
+        return ws_id, {**inputs, "name": workspace, "customerId": _guid(f"workspace:{name}")}
+
+    def _action_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = inputs.get("actionGroupName") or f"{name}{_suffix(name)}"
+        ag_id = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{inputs['resourceGroupName']}"
+            f"/providers/Microsoft.Insights/actionGroups/{group}"
+        )
+        return ag_id, {**inputs, "name": group}
+
+
 _OUTPUTS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
+    "azure-native:operationalinsights:Workspace": AzureMocks._workspace,
+    "azure-native:monitor:ActionGroup": AzureMocks._action_group,
     "azure-native:resources:ResourceGroup": AzureMocks._group,
     "azure-native:keyvault:Vault": AzureMocks._vault,
     "azure-native:keyvault:Key": AzureMocks._key,

@@ -1,0 +1,92 @@
+"""What each key-access alert is called, how severe it is, and what its description tells the
+person it wakes: what happened and what to do, with the runbook section to open.
+
+The sections are in docs/runbooks.md (``RUNBOOK``); ``tests/test_key_access_monitoring.py``
+checks that every anchor named here is a heading there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Where the runbooks are, relative to the repository's root.
+RUNBOOK = "docs/runbooks.md"
+
+
+@dataclass(frozen=True)
+class AlertText:
+    """An alert's name, severity and description."""
+
+    what: str
+    """What happened, as the alert's title says it."""
+    severity: int | None
+    """Azure Monitor severity, 0 (critical) to 4 (verbose); ``None`` for activity-log alerts,
+    which have none."""
+    do: str
+    """What to do, first steps."""
+    anchor: str
+    """The runbook section's anchor in :data:`RUNBOOK`."""
+
+    def title(self, product: str) -> str:
+        """``Adobe CMK (<product>): <what>``."""
+        return f"Adobe CMK ({product}): {self.what}"
+
+    @property
+    def description(self) -> str:
+        """What happened, what to do, and the runbook section."""
+        return f"{self.what}. {self.do} Runbook: {RUNBOOK}#{self.anchor}"
+
+
+#: The alerts, by the name part of their resources (``<name>-<label>-<alert>``).
+ALERTS: dict[str, AlertText] = {
+    "adobe-refused": AlertText(
+        what="Adobe's application was refused a key operation on the customer-managed key",
+        severity=0,
+        do=(
+            "Adobe is losing, or has lost, access to the organisation's key; it will report "
+            "'Key access failure' and may treat the key as withdrawn. Run the alert's query, read "
+            "HttpStatus and ResultDescription, and restore access now: the key enabled and not "
+            "expired, Adobe's role assignment on the vault, the firewall allowing Adobe's address."
+        ),
+        anchor="alert-adobe-refused-a-key-operation",
+    ),
+    "key-changed": AlertText(
+        what="The customer-managed key was disabled, deleted or changed",
+        severity=1,
+        do=(
+            "A disabled or deleted key cuts Adobe off, and Adobe may then purge the organisation's "
+            "data. Run the alert's query to see who did what; if it was not a planned change, "
+            "re-enable or recover the key at once."
+        ),
+        anchor="alert-the-key-was-disabled-deleted-or-changed",
+    ),
+    "vault-changed": AlertText(
+        what="The key's vault was changed (its network rules among its properties) or deleted",
+        severity=2,
+        do=(
+            "A firewall that no longer allows Adobe's address, or a deleted vault, cuts Adobe off. "
+            "Run the alert's query to see who changed it, and check the vault's network rules "
+            "with a `pulumi preview` (a diff is a change made outside the stack)."
+        ),
+        anchor="alert-the-vault-was-changed",
+    ),
+    "vault-deleted": AlertText(
+        what="The key's vault was deleted",
+        severity=None,
+        do=(
+            "Adobe can no longer reach the key, and deleting the vault also deleted its role "
+            "assignments. Recover the vault (soft delete keeps it 90 days) and run `pulumi up` "
+            "to grant Adobe's role again."
+        ),
+        anchor="alert-the-vault-was-deleted",
+    ),
+    "role-assignment-deleted": AlertText(
+        what="Adobe's role assignment on the key's vault was deleted",
+        severity=None,
+        do=(
+            "Adobe can no longer unwrap with the key. Run `pulumi up` to assign the role again "
+            "(the stack still declares it), then watch Adobe's key operations succeed."
+        ),
+        anchor="alert-adobes-role-assignment-was-deleted",
+    ),
+}
