@@ -42,6 +42,11 @@ Stack policies (all resources, with their options and dependencies, at the end o
   Analytics application (``251e3919-1940-4296-bb8b-6b9a5e8a4805``) is not granted on the vault of
   the BYOK configuration's key: Customer Journey Analytics needs a vault of its own.
 
+Managed HSM policies (``hsm_rules.py``), the vault's rules for the HSM tier: ``adobe-hsm-key``
+(at least 3072 bits, in an HSM), ``adobe-hsm-role-assignment`` (Managed HSM Crypto Service
+Encryption User, ``33413926-3206-4cdd-b39a-83574fe37a17``, on ``/keys/<name>`` of the stack's key
+only) and ``adobe-hsm-access-protected`` (the HSM key and Adobe's HSM assignment are protected).
+
 Adobe's applications are two: the Platform's (the service principal that depends on the
 ``adobe:AppRegistration``) and Journey Analytics' (the service principal with that client id);
 the role, principal-type and protection policies apply to both, and the vault and key policies to
@@ -62,6 +67,7 @@ and Azure's facts are ``facts.py``, a copy of the program's ``cmk_facts.py`` kep
 from __future__ import annotations
 
 from byok_rules import BYOK_POLICIES
+from hsm_rules import HSM_POLICIES
 from journey_analytics_rules import JOURNEY_ANALYTICS_POLICIES
 from key_rules import KEY_POLICIES
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
@@ -77,6 +83,7 @@ POLICIES: list[Policy] = [
     *ADOBE_ACCESS_POLICIES,
     *BYOK_POLICIES,
     *JOURNEY_ANALYTICS_POLICIES,
+    *HSM_POLICIES,
 ]
 
 

@@ -46,6 +46,9 @@ POLICIES = {
     "byok-config-key-in-stack": "stack",
     "adobe-access-protected": "stack",
     "journey-analytics-vault-separate": "stack",
+    "adobe-hsm-key": "resource",
+    "adobe-hsm-role-assignment": "stack",
+    "adobe-hsm-access-protected": "stack",
 }
 
 
