@@ -25,6 +25,13 @@ from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
 from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
 from components.key_access_monitoring import KeyAccessMonitoring, monitoring_args
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
+from components.managed_hsm import (
+    CmkManagedHsm,
+    CmkManagedHsmArgs,
+    HsmKeyAccess,
+    HsmKeyAccessArgs,
+    name_in,
+)
 from components.settings import Settings
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
@@ -44,7 +51,9 @@ class CustomerManagedKey(pulumi.ComponentResource):
     key_vault: CmkKeyVault | None
     key: KeyReference
     app_registration: AppRegistration
-    access: AdobeKeyAccess | None
+    access: AdobeKeyAccess | HsmKeyAccess | None
+    managed_hsm: CmkManagedHsm | None
+    """The key in an existing Managed HSM (``managedHsmId`` / ``managedHsmUri``)."""
     byok_config: ByokConfig
     journey_analytics: JourneyAnalyticsKey | None
     monitoring: KeyAccessMonitoring | None
@@ -71,7 +80,16 @@ class CustomerManagedKey(pulumi.ComponentResource):
 
         self.resource_group = None
         self.key_vault = None
-        if s.existing_key is not None:
+        self.managed_hsm = None
+        if s.managed_hsm is not None:  # the Managed HSM tier (components/managed_hsm.py)
+            self.managed_hsm = CmkManagedHsm(
+                name,
+                CmkManagedHsmArgs(s.managed_hsm, s.key_name, s.key_size, s.tags, s.protect),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.key = self.managed_hsm.reference
+            subscription_id = s.managed_hsm.subscription_id or ""
+        elif s.existing_key is not None:
             self.key = KeyReference.of_existing(s.existing_key)
             subscription_id = s.existing_key.subscription_id
         elif client is not None and tenant_id is not None:  # creating a vault uses Azure
@@ -98,7 +116,20 @@ class CustomerManagedKey(pulumi.ComponentResource):
         )
 
         self.access = None
-        if s.manages_access:
+        if s.manages_access and self.managed_hsm is not None:
+            self.access = HsmKeyAccess(
+                name,
+                HsmKeyAccessArgs(
+                    application_id=self.app_registration.application_id,
+                    mode=s.service_principal,
+                    hsm_uri=self.managed_hsm.hsm_uri,
+                    key_name=s.key_name,
+                    consent_url=self.consent_url,
+                    protect=s.protect,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        elif s.manages_access:
             self.access = AdobeKeyAccess(
                 name,
                 AdobeKeyAccessArgs(
@@ -211,9 +242,9 @@ class CustomerManagedKey(pulumi.ComponentResource):
         vault_id = pulumi.Output.from_input(self.key.vault_id)
         return {
             "vaultId": self.key.vault_id,
-            "vaultName": vault_id.apply(lambda i: arm_name(i, "vaults", "managedHSMs")),
+            "vaultName": vault_id.apply(lambda i: name_in(i, "vaults", "managedHSMs")),
             "vaultUri": self.key.vault_uri,
-            "resourceGroupName": vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
+            "resourceGroupName": vault_id.apply(lambda i: name_in(i, "resourceGroups")),
             "keyName": pulumi.Output.from_input(self.key.key_resource_id).apply(
                 lambda i: arm_name(i, "keys")
             ),

@@ -381,6 +381,9 @@ def run_program(
         {key: _as_config_string(value) for key, value in (config or {}).items()},
         list(secret_keys),
     )
+    # A fresh root stack per run: set_mocks keeps the thread's last one, whose exports would
+    # otherwise pile up across runs (a run with more outputs leaking into the next).
+    pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     run = ProgramRun(registrations=monitor.registrations, invokes=mocks.calls)
 
