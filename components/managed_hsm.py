@@ -73,7 +73,7 @@ class CmkManagedHsm(pulumi.ComponentResource):
             )
             problem = hsm_problem(found.properties)
             if problem:
-                raise pulumi.RunError(f"adobe-cmk:managedHsmId names an HSM that {problem}")
+                raise pulumi.RunError(f"adobe-cmk:managedHsmId {problem}")
             uri = uri or str(found.properties.hsm_uri or "").rstrip("/")
         else:
             pulumi.log.warn(
@@ -191,25 +191,26 @@ class HsmKeyAccess(pulumi.ComponentResource):
 
 
 def hsm_problem(properties: Any) -> str:
-    """What keeps this HSM from serving Adobe (``""`` when nothing): the end of a sentence
-    starting "adobe-cmk:managedHsmId names an HSM that …"."""
+    """What keeps this HSM from serving Adobe (``""`` when nothing), to follow the setting's key:
+    "names an HSM that …"."""
     domain = getattr(properties, "security_domain_properties", None)
     status = getattr(domain, "activation_status", None)
     if status != ACTIVE:
         return (
-            f"is not activated (activation status {status or 'unknown'}): its administrators "
-            "must activate it (security domain download) first; this program never does"
+            "names an HSM that is not activated (activation status "
+            f"{status or 'unknown'}): its administrators must activate it (security domain "
+            "download) first; this program never does"
         )
     if getattr(properties, "enable_purge_protection", None) is not True:
         return (
-            "lacks purge protection, which Adobe requires so that nobody can purge the key: "
-            "enable it on the HSM (it cannot be turned off again)"
+            "names an HSM that lacks purge protection, which Adobe requires so that nobody can "
+            "purge the key: enable it on the HSM (it cannot be turned off again)"
         )
     public = str(getattr(properties, "public_network_access", "") or "")
     if public.lower() == "disabled":
         return (
-            "has public network access disabled, so Adobe (20.88.123.53) cannot reach it: "
-            "enable public access with a firewall that allows Adobe"
+            "names an HSM that has public network access disabled, so Adobe (20.88.123.53) "
+            "cannot reach it: enable public access with a firewall that allows Adobe"
         )
     acls = getattr(properties, "network_acls", None)
     if str(getattr(acls, "default_action", "") or "").lower() == "deny":
@@ -219,9 +220,9 @@ def hsm_problem(properties: Any) -> str:
         ]
         if bypass.lower() != "azureservices" or not admits_adobe(rules):
             return (
-                "denies by default without both the trusted-services bypass (AzureServices) and "
-                f"Adobe's address {ADOBE_ADDRESS} in its IP rules, which would keep Adobe out: "
-                "add them to the HSM's network rules"
+                "names an HSM that denies by default without both the trusted-services bypass "
+                f"(AzureServices) and Adobe's address {ADOBE_ADDRESS} in its IP rules, which "
+                "would keep Adobe out: add them to the HSM's network rules"
             )
     return ""
 
