@@ -22,8 +22,9 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
+from components.existing_key_check import check_existing_key
 from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
-from components.key_access_monitoring import KeyAccessMonitoring, monitoring_args
+from components.key_access_monitoring import KeyAccessMonitoring
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
 from components.managed_hsm import (
     CmkManagedHsm,
@@ -32,6 +33,7 @@ from components.managed_hsm import (
     HsmKeyAccessArgs,
     name_in,
 )
+from components.monitored_keys import monitoring_args
 from components.settings import Settings
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
@@ -90,6 +92,12 @@ class CustomerManagedKey(pulumi.ComponentResource):
             self.key = self.managed_hsm.reference
             subscription_id = s.managed_hsm.subscription_id or ""
         elif s.existing_key is not None:
+            if s.uses_azure:  # checked before Adobe is called (the offline stack uses no Azure)
+                check_existing_key(
+                    s.existing_key,
+                    grants_role=s.manages_access,
+                    opts=pulumi.InvokeOptions(parent=self),
+                )
             self.key = KeyReference.of_existing(s.existing_key)
             subscription_id = s.existing_key.subscription_id
         elif client is not None and tenant_id is not None:  # creating a vault uses Azure

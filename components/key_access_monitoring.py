@@ -20,9 +20,7 @@ The workspace and the action group are created only when the settings name no ex
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
@@ -30,7 +28,6 @@ from pulumi_azure_native import monitor, operationalinsights
 from cmk_facts import (
     ALL_METRICS,
     AUDIT_LOG_CATEGORY,
-    JOURNEY_ANALYTICS_APPLICATION_ID,
     MANAGED_HSM_DELETE_ACTION,
     NAMESPACE,
     ROLE_ASSIGNMENT_DELETE_ACTION,
@@ -38,12 +35,8 @@ from cmk_facts import (
     VAULT_DELETE_ACTION,
 )
 from components import key_access_queries as kql
+from components.monitored_keys import KeyAccessMonitoringArgs, MonitoredKey
 from components.monitoring_alerts import ALERTS, AlertText
-from components.settings.monitoring import KeyAccessMonitoringSettings
-
-if TYPE_CHECKING:
-    from components.customer_managed_key import CustomerManagedKey
-    from components.settings import Settings
 
 #: How often the log alerts run, and over how much log: Key Vault's log reaches the workspace
 #: within 10 minutes, so a window of 15 sees every row at least once.
@@ -63,40 +56,6 @@ _WORKSPACE_ID = re.compile(
     r"Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)\Z",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class MonitoredKey:
-    """One key Adobe uses, and what holds Adobe's access to it."""
-
-    label: str
-    """Short, stable name part of its children, e.g. ``platform`` (``<name>-platform-…``)."""
-    product: str
-    """Adobe's product using it, for the alerts' names, e.g. ``Experience Platform``."""
-    vault_id: pulumi.Input[str]
-    """ARM id of the vault (or Managed HSM) holding the key."""
-    key_name: pulumi.Input[str]
-    """The key's name in the vault."""
-    application_ids: Sequence[pulumi.Input[str]]
-    """Adobe's application (client) ids that use this key: the audit log's ``appid``."""
-    role_assignment_id: pulumi.Input[str] | None = None
-    """ARM id of Adobe's role assignment made by this program; ``None`` when made elsewhere."""
-
-
-@dataclass
-class KeyAccessMonitoringArgs:
-    """Inputs of :class:`KeyAccessMonitoring`."""
-
-    settings: KeyAccessMonitoringSettings
-    """The workspace and who is told."""
-    keys: Sequence[MonitoredKey]
-    """The keys to watch (at least one)."""
-    resource_group_name: pulumi.Input[str]
-    """Resource group of the created workspace, action group and alert rules."""
-    location: pulumi.Input[str] | None
-    """Region of a created workspace (required then); the log alerts go where the workspace is."""
-    tags: Mapping[str, str]
-    """Tags of every resource made here."""
 
 
 class KeyAccessMonitoring(pulumi.ComponentResource):
@@ -315,54 +274,6 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         return found.location
-
-
-def monitoring_args(
-    settings: Settings, monitoring: KeyAccessMonitoringSettings, cmk: CustomerManagedKey
-) -> KeyAccessMonitoringArgs:
-    """What to watch in a :class:`~components.customer_managed_key.CustomerManagedKey`: the
-    Platform key (Adobe's application from the app registration) and, when it exists, the
-    Journey Analytics key (its fixed application id). The alert rules and a created workspace go
-    in the Platform vault's resource group."""
-    # Imported here: customer_managed_key imports this module.
-    from components.customer_managed_key import arm_name
-
-    vault_id = pulumi.Output.from_input(cmk.key.vault_id)
-    keys = [
-        MonitoredKey(
-            label="platform",
-            product="Experience Platform",
-            vault_id=cmk.key.vault_id,
-            key_name=_key_name(cmk.key.key_resource_id),
-            application_ids=[cmk.app_registration.application_id],
-            role_assignment_id=cmk.access.role_assignment.id if cmk.access else None,
-        )
-    ]
-    cja = cmk.journey_analytics
-    if cja is not None:
-        keys.append(
-            MonitoredKey(
-                label="journey-analytics",
-                product="Customer Journey Analytics",
-                vault_id=cja.key.vault_id,
-                key_name=_key_name(cja.key.key_resource_id),
-                application_ids=[JOURNEY_ANALYTICS_APPLICATION_ID],
-                role_assignment_id=cja.access.role_assignment.id if cja.access else None,
-            )
-        )
-    return KeyAccessMonitoringArgs(
-        settings=monitoring,
-        keys=keys,
-        resource_group_name=vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
-        location=settings.location,
-        tags=settings.tags,
-    )
-
-
-def _key_name(key_resource_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    from components.customer_managed_key import arm_name
-
-    return pulumi.Output.from_input(key_resource_id).apply(lambda i: arm_name(i, "keys"))
 
 
 def _unique(values: Sequence[str]) -> list[str]:
