@@ -263,3 +263,13 @@ def test_support_request_words_a_managed_hsm_role():
         managed_hsm=True,
     )
     assert "the role Managed HSM Crypto Service Encryption User on the key," in text, text
+
+
+def test_journey_analytics_next_to_a_managed_hsm_platform_key():
+    hsm = "https://hsm-shared.managedhsm.azure.net"
+    run = run_main(cja_config(managedHsmUri=hsm, **CJA_BYOK))
+    assert run.of_type(VAULT) == [] and run.of_type(KEY) == [], run.types()
+    role = under_cja(run, ROLE)
+    assert role.inputs["scope"] == CJA_VAULT_ID, role.urn
+    assert under_cja(run, SP).inputs["clientId"] == JOURNEY_ANALYTICS_APPLICATION_ID
+    assert run.stack_outputs["journeyAnalyticsKeyId"] == CJA_KEY_ID

@@ -175,3 +175,12 @@ def test_journey_analytics_makes_an_otherwise_offline_stack_use_azure():
 def test_platform_existing_key_errors_still_name_the_platform_pair():
     error = error_of(existingKeyId=KEY_ID)
     assert_names(error, "existingVaultId", "adobe-cmk:existingKeyId is set")
+
+
+def test_journey_analytics_with_a_managed_hsm_platform_key_needs_a_brought_key():
+    hsm = {"managedHsmUri": "https://hsm-shared.managedhsm.azure.net"}
+    error = error_of(journeyAnalyticsKey=True, **hsm)
+    assert_names(error, "journeyAnalyticsExistingKeyId", "Managed HSM", "no resource group")
+    settings = build(journeyAnalyticsKey=True, **hsm, **CJA_BYOK)
+    assert settings.journey_analytics is not None
+    assert settings.journey_analytics.existing_key is not None
