@@ -201,6 +201,11 @@ def test_hsm_role_refresh_sees_a_removed_assignment(hsm, host):
     assert host.read(ROLE_URN, role_id, outs, inputs)[0] == role_id
     hsm.state.remove_assignment("/keys/adobe-cmk", NAME)  # by hand, out of band
     assert host.read(ROLE_URN, role_id, outs, inputs)[0] == ""
+    # refresh dropped it from the state; the next up creates it again, under the same name
+    assert not hsm.state.allowed(ADOBE_SP, SERVICE_ENCRYPTION_USER, "/keys/adobe-cmk")
+    _, again, _ = host.created(ROLE_URN, role_news(hsm))
+    assert again == role_id
+    assert hsm.state.allowed(ADOBE_SP, SERVICE_ENCRYPTION_USER, "/keys/adobe-cmk")
 
 
 def test_hsm_role_delete_confirms_it_is_gone(hsm, host):
