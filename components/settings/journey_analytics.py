@@ -69,8 +69,8 @@ def journey_analytics_key(
             if not r.is_default(name):
                 raise r.fail(
                     name,
-                    f"only shapes the Journey Analytics key, and {r.key(SWITCH)} is false: set "
-                    f"it true, or remove this one (`pulumi config rm {r.key(name)}`)",
+                    "only shapes the Journey Analytics key, and adobe-cmk:journeyAnalyticsKey "
+                    f"is false: set it true, or remove this one (`pulumi config rm {r.key(name)}`)",
                 )
         return None
 
@@ -81,15 +81,16 @@ def journey_analytics_key(
         if not has_resource_group:
             raise r.fail(
                 EXISTING_KEY_ID,
-                f"is empty but {r.key(SWITCH)} is true and the Platform key is not in a vault "
-                "this program creates (an existing key or a Managed HSM), so there is no "
-                "resource group to create the Journey Analytics vault in: bring that key too "
-                f"({r.key(EXISTING_KEY_ID)} and {r.key(EXISTING_VAULT_ID)})",
+                "is empty but adobe-cmk:journeyAnalyticsKey is true and the Platform key is not "
+                "in a vault this program creates (an existing key or a Managed HSM), so there is "
+                "no resource group to create the Journey Analytics vault in: bring that key too "
+                "(adobe-cmk:journeyAnalyticsExistingKeyId and "
+                "adobe-cmk:journeyAnalyticsExistingVaultId)",
             )
         if created is not None and _same(created, platform_vault_name):
             raise r.fail(
                 VAULT_NAME,
-                f"is {created!r}, the Platform vault's name ({r.key('keyVaultName')}): Adobe's "
+                f"is {created!r}, the Platform vault's name (adobe-cmk:keyVaultName): Adobe's "
                 "Journey Analytics key needs a vault of its own; choose another name, or leave "
                 "it empty to have one made",
             )
@@ -98,8 +99,9 @@ def journey_analytics_key(
     if not r.is_default(VAULT_NAME):
         raise r.fail(
             VAULT_NAME,
-            f"only names a vault this program creates, and {r.key(EXISTING_KEY_ID)} is set: "
-            f"remove it (`pulumi config rm {r.key(VAULT_NAME)}`)",
+            "only names a vault this program creates, and "
+            "adobe-cmk:journeyAnalyticsExistingKeyId is set: remove it "
+            "(`pulumi config rm adobe-cmk:journeyAnalyticsVaultName`)",
         )
     vault = existing.vault_id.rsplit("/", 1)[-1]
     for other, setting in (
@@ -115,7 +117,7 @@ def journey_analytics_key(
     if existing.managed_hsm and service_principal != "none":
         raise r.fail(
             EXISTING_KEY_ID,
-            f"is a Managed HSM key and {r.key('servicePrincipal')} is {service_principal!r}: the "
+            f"is a Managed HSM key and adobe-cmk:servicePrincipal is {service_principal!r}: the "
             "HSM's role (Managed HSM Crypto Service Encryption User) is a local HSM role this "
             "program cannot assign; grant it on the HSM and set servicePrincipal none",
         )
