@@ -41,7 +41,9 @@ def parse(text: str) -> Query:
     tokens = _TOKEN.findall(text)
     assert "".join(tokens) == re.sub(r"\s+", "", text), "stray character"
     assert '"' not in tokens, f"unterminated string in {text}"
-    depth, statements, current = [], [], []
+    depth: list[str] = []
+    statements: list[list[str]] = []
+    current: list[str] = []
     pairs = {")": "(", "]": "["}
     for token in tokens:
         if token in ("(", "["):
@@ -59,7 +61,9 @@ def parse(text: str) -> Query:
     for statement in statements:
         assert statement[:1] == ["let"] and statement[2] == "=", f"not a let: {statement[:3]}"
         lets[statement[1]] = " ".join(statement[3:])
-    stages, stage, level = [], [], 0
+    stages: list[list[str]] = []
+    stage: list[str] = []
+    level = 0
     for token in current[1:]:
         level += 1 if token in ("(", "[") else -1 if token in (")", "]") else 0
         if token == "|" and level == 0:
