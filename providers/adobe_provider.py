@@ -138,7 +138,7 @@ class AdobeProvider(ResourceProvider):
         environ = dict(os.environ)
         self._token_source = lambda: credentials.token_source(config.get, environ)
         self._api_key = str(config.get(f"{NAMESPACE}:apiKey") or DEFAULT_API_KEY).strip()
-        _log_to_stderr()
+        log_to_stderr()
 
     def client(self, props: Mapping[str, Any]) -> PlatformClient:
         """The process-wide client for the resource's ``platformUrl`` and ``orgId``."""
@@ -174,7 +174,7 @@ class AdobeProvider(ResourceProvider):
         self.__dict__.update(state)
 
 
-def _log_to_stderr() -> None:
+def log_to_stderr() -> None:
     """Progress lines go to the provider's stderr, which the Pulumi CLI shows during ``up``."""
     if not any(getattr(h, "_adobe_cmk", False) for h in log.handlers):
         handler = logging.StreamHandler(sys.stderr)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from cmk_facts import GUID, HSM_SUFFIXES
-from providers.adobe_provider import _log_to_stderr, is_unknown
+from providers.adobe_provider import is_unknown, log_to_stderr
 from providers.hsm.client import HsmClient
 from providers.hsm.tokens import token_source
 from providers.platform.endpoints import check_endpoint, is_loopback
@@ -59,7 +59,7 @@ class HsmProvider(ResourceProvider):
         config = req.config
         environ = dict(os.environ)
         self._tokens_for: Callable[[str], Any] = lambda uri: token_source(uri, config.get, environ)
-        _log_to_stderr()
+        log_to_stderr()
 
     def client(self, hsm_uri: str) -> HsmClient:
         """The process-wide client of the HSM at ``hsm_uri``."""
