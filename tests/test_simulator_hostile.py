@@ -155,18 +155,20 @@ def test_body_before_processing_changes_nothing(simulator):
 
 
 def test_trickle_keeps_a_call_past_every_read_timeout(simulator):
-    simulator.inject("app-registration", Fault("trickle", delay=0.1))
+    simulator.inject("app-registration", Fault("trickle", delay=0.05))
     started = time.monotonic()
     with requests.get(
         simulator.url + APP_PATH,
         headers=platform_headers(simulator),
-        timeout=(2, 0.5),  # each read gets a byte within 0.5 s, so this never fires
+        # Each read gets a byte within 0.05 s, far inside the 3 s read timeout (wide, so that a
+        # loaded machine's scheduling never fires it), yet the body takes longer than 3 s.
+        timeout=(5, 3.0),
         stream=True,
     ) as answer:
         assert answer.status_code == 200
-        first = b"".join(next(answer.iter_content(1)) for _ in range(12))
-    assert time.monotonic() - started >= 1.1
-    assert first == b'{"id": "byok'
+        first = b"".join(next(answer.iter_content(1)) for _ in range(70))
+    assert time.monotonic() - started >= 3.4
+    assert first.startswith(b'{"id": "byok')
 
 
 def test_trickle_sends_the_whole_normal_answer(simulator):
