@@ -164,7 +164,9 @@ def test_trickling_answer_is_cut_off_at_the_deadline(
     with http.deadline(1.0), pytest.raises(TransientError, match="deadline") as caught:
         client.get_app_registration()
     took = time.monotonic() - started
-    assert 0.9 <= took < 1.3, f"cut off after {took:.2f} s"
+    # Cut off at the deadline (plus one 0.05 s read), far before the 15 s of the whole answer;
+    # the upper bound leaves room for a loaded machine's scheduling.
+    assert 0.9 <= took < 4.0, f"cut off after {took:.2f} s"
     assert "\n" not in str(caught.value)
 
 
