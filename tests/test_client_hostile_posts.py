@@ -135,11 +135,11 @@ def test_token_renewal_late_in_a_long_wait_is_retried(make_simulator: Callable[.
 
 def test_deadline_bounds_a_token_request_to_a_slow_ims(simulator: PlatformSimulator) -> None:
     client, _ = make_client(simulator)
-    simulator.inject("token", Fault("slow", delay=5.0, count=10))
+    simulator.inject("token", Fault("slow", delay=30.0, count=10))
     started = time.monotonic()
     with http.deadline(1.0), pytest.raises(TransientError, match="IMS token request failed"):
         client.get_app_registration()
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 4.0  # the deadline's 1 s, far under the answer's 30 s
 
 
 def test_deadline_bounds_a_token_request_told_to_retry_later(simulator: PlatformSimulator) -> None:
@@ -148,7 +148,7 @@ def test_deadline_bounds_a_token_request_told_to_retry_later(simulator: Platform
     started = time.monotonic()
     with http.deadline(1.0), pytest.raises(TransientError, match="HTTP 503"):
         client.get_app_registration()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # did not sleep the 5 s it was told to
     assert simulator.count("POST", "token") == 1
 
 

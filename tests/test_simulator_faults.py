@@ -263,7 +263,7 @@ def test_stop_is_prompt_with_a_slow_request_in_flight():
     wait_until(lambda: sim.count("GET", "app-registration") == 1, what="the request arriving")
     started = time.monotonic()
     sim.stop()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # not the slow answer's 30 s
     thread.join(timeout=TIMEOUT)
     assert not thread.is_alive()
     assert len(errors) == 1
