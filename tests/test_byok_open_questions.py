@@ -1,4 +1,5 @@
-"""ByokConfig under every plausible answer to what Adobe's docs leave open (issue 8).
+"""ByokConfig under every plausible answer to what Adobe's docs leave open (the table in
+docs/production-checklist.md, and the simulator's options in docs/offline-stack.md).
 
 Each answer is a simulator option; each test drives the real provider server over gRPC against it
 and counts the POSTs Adobe received, the outcome, and the message the user sees.

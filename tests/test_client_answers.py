@@ -1,7 +1,8 @@
-"""Answers that are wrong rather than hostile (issue 12, items 9 and 10): each ends in a one-line
-error or is handled — never a traceback from deep inside, a hang, or a forged line. Ends with
-property-based tests over any status and any JSON body (no example database is kept: a failure
-prints its falsifying example)."""
+"""Answers that are wrong rather than hostile — JSON nested deep, a Retry-After or expires_in out
+of range, line breaks in statuses and codes, non-ASCII look-alikes in key identifiers — each ends
+in a one-line error or is handled: never a traceback from deep inside, a hang, or a forged line.
+Ends with property-based tests over any status and any JSON body (no example database is kept: a
+failure prints its falsifying example)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def assert_one_line(error: BaseException) -> None:
     assert text and "\n" not in text and "\r" not in text, text
 
 
-# -- JSON nested 100,000 deep ---------------------------------------------------------------------
+# -- JSON nested 100,000 deep ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("body", [DEEP_LIST, DEEP_OBJECT])
@@ -69,7 +70,7 @@ def test_deeply_nested_ims_answer_is_a_one_line_error(
     assert simulator.count("GET", "app-registration") == 0
 
 
-# -- Retry-After that is negative, huge or not ASCII digits ---------------------------------------
+# -- Retry-After that is negative, huge or not ASCII digits ----------------------------------------
 
 ODD_RETRY_AFTER = ["-5", "99999999999999999999", "\uff15", "\u0665", "1e3", "soon"]
 
@@ -115,7 +116,7 @@ def test_odd_retry_after_on_a_post_is_read_within_bounds(
     assert time.monotonic() - started < 3.0
 
 
-# -- expires_in of 0, negative or NaN -------------------------------------------------------------
+# -- expires_in of 0, negative or NaN --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("expires_in", ["0", "-1", "NaN", "Infinity", '"soon"', "null"])
@@ -135,7 +136,7 @@ def test_odd_expires_in_neither_mints_per_call_nor_never_renews(
     assert tokens.minted == 2, "renewed after all"
 
 
-# -- line breaks in statuses and error codes ------------------------------------------------------
+# -- line breaks in statuses and error codes -------------------------------------------------------
 
 
 def test_status_with_a_line_break_forges_no_progress_line(
@@ -191,7 +192,7 @@ def test_request_id_with_a_line_break_is_one_line(simulator: PlatformSimulator) 
     assert_one_line(caught.value)
 
 
-# -- 10. key identifiers are ASCII where Azure's are ----------------------------------------------
+# -- key identifiers are ASCII where Azure's are ---------------------------------------------------
 
 VERSION = "0a" * 16
 
@@ -213,7 +214,7 @@ def test_key_identifier_look_alikes_are_refused_and_never_the_same_key(text: str
     assert details.key is None and details.holds(KEY) is None
 
 
-# -- any status, any JSON body --------------------------------------------------------------------
+# -- any status, any JSON body ---------------------------------------------------------------------
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),

@@ -1,5 +1,6 @@
-"""Issue 12, client side, items 1-5: where the secret may go under hostile answers (items 6-8,
-how many POSTs and how long: test_client_hostile_posts.py).
+"""Where the client secret and tokens may go under hostile answers: plain http only to real
+loopback, no redirects with credentials, known secrets masked in every message, a malformed token
+never echoed in an error (how many POSTs and how long: test_client_hostile_posts.py).
 
 Each test drives the real client over loopback: the simulator's hostile faults, or a tiny
 scripted server where the simulator cannot play the part ("the other host", one gateway serving
@@ -43,7 +44,7 @@ def nothing(request: Received) -> tuple[int, dict[str, str], bytes]:
     return 200, {"Content-Type": "application/json"}, b'{"access_token": "stolen-token-value"}'
 
 
-# -- 1, 2. plain http only to real loopback, decided as requests decides, by the client itself ----
+# -- plain http only to real loopback, decided as requests decides, by the client itself -----------
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_client_refuses_a_platform_url_that_may_not_carry_the_token() -> None:
             PlatformClient(base_url=url, org_id="ORG@AdobeOrg", tokens=StaticToken("t" * 20))
 
 
-# -- 3. no redirect is followed with a credential -------------------------------------------------
+# -- no redirect is followed with a credential -----------------------------------------------------
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
@@ -146,7 +147,7 @@ def test_platform_redirect_is_refused_and_the_token_stays_home(
     assert "\n" not in str(caught.value)
 
 
-# -- 4. known secrets are masked in every message -------------------------------------------------
+# -- known secrets are masked in every message -----------------------------------------------------
 
 
 @pytest.mark.parametrize("secret", ["sim-client-secret", "p8e-Ab+cd/ef=gh&ij%kl q"])
@@ -209,7 +210,7 @@ def test_platform_error_echoing_the_authorization_header_is_masked(
     assert token not in message and token not in caplog.text
 
 
-# -- 5. a malformed token or secret never reaches an error ----------------------------------------
+# -- a malformed token or secret never reaches an error --------------------------------------------
 
 MALFORMED = ["first-half-of-it\nsecond-half-of-it", "tökén-with-ümlauts-and-€", "two words here"]
 

@@ -1,4 +1,6 @@
-"""Issue 12, client side, items 6-8: how many POSTs, and how long, under hostile answers.
+"""How many POSTs, and how long, under hostile answers: an answered POST is never sent again,
+the IMS retry policy never reaches the BYOK POST (one gateway serving both), and every operation
+keeps its own deadline, a trickling answer included.
 
 Each test drives the real client over loopback: the simulator's hostile faults, or a tiny
 scripted server where the simulator cannot play the part (one gateway serving IMS and Platform
@@ -30,7 +32,7 @@ from tests.client_support import (
 )
 from tests.simulator import CONFIG_PATH, Fault, PlatformSimulator
 
-# -- 6. an answered POST is not lost ---------------------------------------------------------------
+# -- an answered POST is not lost ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def test_answered_post_with_an_unreadable_body_is_sent_once_and_followed_by_name
     assert done.config_id == simulator.configs["cfg"]["id"] != old["id"]
 
 
-# -- 7. retries are mounted exactly: the Platform session never retries a POST --------------------
+# -- retries are mounted exactly: the Platform session never retries a POST ------------------------
 
 
 class OneGateway:
@@ -110,7 +112,7 @@ def test_default_sessions_retry_as_documented(simulator: PlatformSimulator) -> N
     assert statuses_at(simulator, "config") == [502]
 
 
-# -- 8. deadlines are deadlines -------------------------------------------------------------------
+# -- deadlines are deadlines -----------------------------------------------------------------------
 
 
 def test_token_renewal_late_in_a_long_wait_is_retried(make_simulator: Callable[..., Any]) -> None:

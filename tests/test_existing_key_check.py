@@ -1,4 +1,6 @@
-"""A brought key is checked before Adobe is called (issue 8, item 7): pure rules, and the program
+"""A brought key is checked before Adobe is called (soft delete, purge protection, RBAC when the
+role is granted, RSA of 3072 bits or more with wrapKey and unwrapKey, enabled and within its
+dates, refused at preview in one line naming adobe-cmk:existingKeyId): pure rules, and the program
 under mocks answering the vault and key lookups."""
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def test_adobe_role_assignment_rejects_user_principal_type(analyzer, stack):
 
 
 def test_adobe_role_assignment_rejects_unset_principal_type(analyzer, stack):
-    """Issue 8's replication-lag guard: the message says why the principal type matters."""
+    """The replication-lag guard (a new service principal may not be replicated yet when the role
+    is assigned): the message says why the principal type matters."""
     stack.one(ROLE).remove("principalType")
     (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
     assert "principalType unset; set principal_type='ServicePrincipal'" in diagnostic.message

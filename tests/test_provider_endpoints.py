@@ -1,4 +1,5 @@
-"""The providers check the credential and the URLs themselves (issue 12, items 1, 2 and 5).
+"""The providers check the credential and the URLs themselves: plain http only to real loopback
+(parsed as requests parses it), and a malformed token or secret refused in one line naming it.
 
 ``pulumi refresh`` and ``destroy`` configure providers from the stored stack config without
 running the program, so the settings never see those values: the provider server must refuse them

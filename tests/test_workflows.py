@@ -1,4 +1,5 @@
-"""The GitHub workflows (``.github/workflows/``): linted, and held to what issue 5 asks of them.
+"""The GitHub workflows (``.github/workflows/``): linted, and held to what docs/pipelines.md says
+they do.
 
 The linter is zizmor (PyPI, a binary wheel, installed by requirements-dev.txt): it validates every
 workflow against GitHub's schema (``--strict-collection`` turns a schema or syntax error into a
