@@ -34,6 +34,9 @@ ADMIN_CONSENT_URL = "https://login.microsoftonline.com/{tenant}/adminconsent?cli
 #: The two generations of the Platform CMK API.
 API_GENERATIONS: tuple[str, ...] = ("current", "beta")
 
+#: The ``x-api-key`` Adobe's CMK pages use (other Platform APIs use the credential's client id).
+DEFAULT_API_KEY = "acp_provisioning"
+
 #: Platform regions: ``va7`` is ``platform.adobe.io``, any other ``platform-<region>.adobe.io``.
 DEFAULT_REGION = "va7"
 REGION = re.compile(r"[a-z]{2,5}[0-9]{1,2}\Z", re.ASCII)

@@ -63,7 +63,7 @@ def check_all(
 
     resolved = credentials.resolve(config.values.get, environ)
     try:
-        tokens, _session = credentials.token_source(config.values.get, environ)
+        tokens = credentials.token_source(config.values.get, environ)
         if resolved.kind == "client":
             with http.deadline(seconds):
                 tokens.token()

@@ -19,9 +19,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest, Resource, ResourceProvider
 from pulumi.output import Unknown
 
-from cmk_facts import API_GENERATIONS, GUID, NAMESPACE, ORG_ID, ORG_ID_EXAMPLE
+from cmk_facts import API_GENERATIONS, DEFAULT_API_KEY, GUID, NAMESPACE, ORG_ID, ORG_ID_EXAMPLE
 from providers import credentials
-from providers.platform.client import DEFAULT_API_KEY, PlatformClient
+from providers.platform.client import PlatformClient
 from providers.platform.endpoints import check_endpoint
 from providers.platform.ims import credential_problem
 from providers.platform.redaction import RedactingFilter
@@ -29,7 +29,6 @@ from providers.platform.redaction import RedactingFilter
 #: The package logger: the client's retry and status lines and the providers' own lines.
 log = logging.getLogger("providers")
 
-PROVIDER_KEY = "__provider"
 
 _clients_lock = threading.Lock()
 _clients: dict[tuple[str, str, str, int], PlatformClient] = {}
@@ -149,10 +148,10 @@ class AdobeProvider(ResourceProvider):
             raise RuntimeError(f"{NAMESPACE}:apiKey {problem}")
         try:
             if get_source is not None:
-                tokens, _ = get_source()
+                tokens = get_source()
             else:
                 # Driven without configure (never by the engine): the environment is all there is.
-                tokens, _ = credentials.token_source(lambda _key: None, os.environ)
+                tokens = credentials.token_source(lambda _key: None, os.environ)
         except ValueError as exc:
             raise RuntimeError(str(exc)) from None
         key = (str(props["platformUrl"]), str(props["orgId"]), api_key, id(tokens))

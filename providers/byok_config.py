@@ -42,7 +42,7 @@ from providers.adobe_provider import (
 )
 from providers.key_identifier import parse_key_identifier
 from providers.platform import byok
-from providers.platform.decisions import FAILURE_STATUS, SUCCESS_STATUS
+from providers.platform.decisions import FAILURE_STATUS, PENDING_STATUSES
 from providers.platform.models import ByokConfigDetails
 from providers.user_errors import in_user_words
 
@@ -241,7 +241,7 @@ def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], 
     status = olds.get("status")
     if status == FAILURE_STATUS and "keyIdentifier" not in changes:
         changes.append("keyIdentifier")
-    elif status not in (None, FAILURE_STATUS, SUCCESS_STATUS) and not changes:
+    elif status in PENDING_STATUSES and not changes:
         # A refresh found the job running again: `up` waits for it (no POST), and a drift
         # check sees that Adobe is not settled on the key.
         changes.append("status")

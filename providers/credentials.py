@@ -23,11 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
 from cmk_facts import DEFAULT_IMS_URL, DEFAULT_SCOPES, NAMESPACE
 from providers.platform.endpoints import check_endpoint
-from providers.platform.http import build_session
 from providers.platform.ims import (
     ClientCredential,
     ImsTokenSource,
@@ -144,13 +141,11 @@ def resolve(get: Callable[[str], Any], environ: Mapping[str, str]) -> Resolved:
 
 
 _lock = threading.Lock()
-_sources: dict[tuple[str, ...], tuple[TokenSource, requests.Session]] = {}
+_sources: dict[tuple[str, ...], TokenSource] = {}
 
 
-def token_source(
-    get: Callable[[str], Any], environ: Mapping[str, str]
-) -> tuple[TokenSource, requests.Session]:
-    """The process-wide token source (and its HTTP session) for the configured credential.
+def token_source(get: Callable[[str], Any], environ: Mapping[str, str]) -> TokenSource:
+    """The process-wide token source for the configured credential.
 
     One source per credential per process, so every resource of a run shares one token.
     Raises ``ValueError`` with :data:`MISSING_CREDENTIALS` when nothing is configured, and the
@@ -158,7 +153,7 @@ def token_source(
     """
     found = resolve(get, environ)
     ims_url, scopes = found.ims_url.value, found.scopes.value
-    _check_text(found)
+    check_text(found)
     if found.client_id and found.client_secret:
         client_id, client_secret = found.client_id.value, found.client_secret.value
         key: tuple[str, ...] = ("client", client_id, client_secret, ims_url, scopes)
@@ -171,17 +166,14 @@ def token_source(
         if key not in _sources:
             source: TokenSource
             if key[0] == "client":
-                credential = ClientCredential(client_id, client_secret, scopes, ims_url)
-                session = build_session(retry_posts=True)  # IMS's token POST is safe to repeat
-                source = ImsTokenSource(credential, session)
+                source = ImsTokenSource(ClientCredential(client_id, client_secret, scopes, ims_url))
             else:
-                session = build_session()
                 source = StaticToken(key[1])
-            _sources[key] = (source, session)
+            _sources[key] = source
         return _sources[key]
 
 
-def _check_text(found: Resolved) -> None:
+def check_text(found: Resolved) -> None:
     """Each part is one line of printable ASCII and the IMS URL may carry the secret: else a
     one-line ``ValueError`` naming the setting or variable it came from (never the value)."""
     for part in (found.client_id, found.client_secret, found.access_token):

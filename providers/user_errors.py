@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from cmk_facts import ADOBE_ADDRESS, NAMESPACE
-from providers.platform.byok import LostPostError
-from providers.platform.client import ResendRefusedError
+from cmk_facts import ADOBE_ADDRESS, DEFAULT_API_KEY, NAMESPACE
 from providers.platform.errors import (
     AuthenticationError,
     JobFailedError,
+    LostPostError,
     PermissionDeniedError,
     PlatformError,
+    ResendRefusedError,
+    TokenRefusedError,
     UnexpectedAnswerError,
     WaitTimeoutError,
 )
@@ -53,14 +54,14 @@ def explain(error: PlatformError, *, config_name: str = "") -> str:
     if isinstance(error, PermissionDeniedError) and error.code == INVALID_API_KEY:
         return (
             f"{text}; Adobe does not accept the x-api-key {NAMESPACE}:apiKey sends: set it to "
-            "what your Adobe credential's API uses (its client id, or acp_provisioning)"
+            f"what your Adobe credential's API uses (its client id, or {DEFAULT_API_KEY})"
         )
     if isinstance(error, PermissionDeniedError):
         return (
             f"{text}; check that the credential belongs to {NAMESPACE}:orgId's organisation and "
             "that its product profile has the 'Manage Customer Managed Keys' permission"
         )
-    if isinstance(error, AuthenticationError) and "pre-issued" in text:
+    if isinstance(error, TokenRefusedError):
         return (
             f"the pre-issued access token ({NAMESPACE}:accessToken or ADOBE_ACCESS_TOKEN) was "
             "refused (expired or revoked) and cannot be renewed: use a new one, or a client "

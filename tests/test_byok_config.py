@@ -512,10 +512,13 @@ def test_create_server_error_on_post_looks_up_then_sends_again(
     assert outputs["status"] == "COMPLETED"
     assert posts(sim) == [status, 200]
     routes = [(r.method, r.route, r.status) for r in sim.requests if r.route != "token"]
-    # lookup, POST (503), lookup after the lost answer (404), POST again, then the wait's GETs
-    assert routes[:4] == [
+    # lookup, POST (5xx), three lookups 5 s apart after the lost answer (Adobe's GET may lag
+    # its POST; all 404: it did not land), POST again, then the wait's GETs
+    assert routes[:6] == [
         ("GET", "config-status", 404),
         ("POST", "config", status),
+        ("GET", "config-status", 404),
+        ("GET", "config-status", 404),
         ("GET", "config-status", 404),
         ("POST", "config", 200),
     ]

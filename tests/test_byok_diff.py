@@ -116,9 +116,16 @@ def test_decide_diff_failed_status_with_other_key_lists_key_once() -> None:
     assert (changes, replaces) == (["keyIdentifier"], [])
 
 
-@pytest.mark.parametrize("status", ["NEW", "RUNNING", "UPDATE_EXISTING_RESOURCES", "SOMETHING"])
+@pytest.mark.parametrize("status", ["NEW", "RUNNING", "UPDATE_EXISTING_RESOURCES"])
 def test_decide_diff_pending_status_is_waited_for_again(status: str) -> None:
     assert decide_diff(state(status=status), inputs()) == (["status"], [])
+
+
+@pytest.mark.parametrize("status", ["", "SOMETHING"])
+def test_decide_diff_undocumented_status_is_no_change(status: str) -> None:
+    # Only a documented running status makes `up` wait again; anything else would be a diff on
+    # every preview that no `up` could settle.
+    assert decide_diff(state(status=status), inputs()) == ([], [])
 
 
 def test_decide_diff_unknown_key_is_update_without_replace() -> None:

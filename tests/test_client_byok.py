@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 
 from providers.platform import byok
-from providers.platform.byok import LostPostError
-from providers.platform.client import PlatformClient, ResendRefusedError
-from providers.platform.errors import JobFailedError, WaitTimeoutError
+from providers.platform.client import PlatformClient
+from providers.platform.errors import (
+    JobFailedError,
+    LostPostError,
+    ResendRefusedError,
+    WaitTimeoutError,
+)
 from providers.platform.polling import PollSchedule
 from tests.client_support import KEY, OTHER_KEY, FakeClock, make_client, statuses_at
 from tests.simulator import Fault, PlatformSimulator
@@ -271,3 +275,4 @@ def test_converge_stale_completed_of_the_previous_key_is_not_done(
     done = converge(client)
     assert done.status == "COMPLETED" and done.holds(KEY)
     assert sim.count("POST", "config") == 1
+

@@ -219,10 +219,16 @@ def test_decide_create(existing: ByokConfigDetails | None, action: Action) -> No
 
 
 def test_refused_resend_is_409_or_a_400_saying_it_exists() -> None:
-    assert refused_resend(409, "")
-    assert refused_resend(400, "Configuration already EXISTS")
-    assert not refused_resend(400, "configData.keyVaultKeyIdentifier is required")
-    assert not refused_resend(503, "exists")
+    assert refused_resend(409, "", existed=True)
+    assert refused_resend(400, "Configuration already EXISTS", existed=True)
+    assert not refused_resend(400, "configData.keyVaultKeyIdentifier is required", existed=True)
+    assert not refused_resend(400, "the key does not exist", existed=True)
+    assert not refused_resend(503, "already exists", existed=True)
+
+
+def test_nothing_existed_is_never_a_refused_resend() -> None:
+    assert not refused_resend(409, "", existed=False)
+    assert not refused_resend(400, "Configuration already exists", existed=False)
 
 
 def test_failed_resend_delay_grows_then_stays() -> None:
@@ -337,7 +343,7 @@ def test_error_text_is_one_bounded_line() -> None:
     )
     text = str(error)
     assert "\n" not in text and "\r" not in text and "\u2028" not in text
-    assert len(text) < 800
+    assert len(text) < 1400
     assert "[400 FORGED]" in text
 
 

@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 import yaml
 
+import cmk_facts
 from components import key_vault, settings
 from components.settings import Settings, SettingsError, declared_settings
 from providers import app_registration
-from providers.platform import client, http, polling
+from providers.platform import http, polling
 from providers.platform.errors import PlatformError
 from tests.mocks import SECRET_KEYS, valid_config
 
@@ -321,7 +322,7 @@ def test_quoted_message_exists_in_the_code(page: str, message: str):
         (polling.POLL_FRACTION_OF_ELAPSED, 0.1, "a tenth of the time"),
         (polling.POLL_MAX_SECONDS, 30.0, "at most every 30 s"),
         (app_registration.REGISTRATION_TIMEOUT_SECONDS, 600.0, "waits up to 10\nminutes"),
-        (client.DEFAULT_API_KEY, "acp_provisioning", "acp_provisioning"),
+        (cmk_facts.DEFAULT_API_KEY, "acp_provisioning", "acp_provisioning"),
     ],
 )
 def test_docs_state_the_codes_numbers(value: Any, expected: Any, phrase: str):

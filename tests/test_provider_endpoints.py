@@ -64,3 +64,20 @@ def test_platform_url_over_plain_http_elsewhere_fails_the_check(
     _, failures = host.check(URN, news_for(sim, platformUrl="http://platform.example.com"))
     assert [name for name, _ in failures] == ["platformUrl"]
     assert "plain http" in failures[0][1]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://platform.example.com/?debug=1", "https://platform.example.com/#top"]
+)
+def test_a_base_url_with_a_query_or_fragment_is_refused_by_provider_and_settings(
+    make_simulator: MakeSimulator, host_for, url: str
+) -> None:
+    from components.settings import Settings, SettingsError
+    from tests.mocks import SECRET_KEYS, valid_config
+
+    sim = make_simulator(job_durations=INSTANT)
+    _, failures = host_for(sim).check(URN, news_for(sim, platformUrl=url))
+    assert [name for name, _ in failures] == ["platformUrl"]
+    assert "query or fragment" in failures[0][1]
+    with pytest.raises(SettingsError, match="query or fragment"):
+        Settings.from_config(valid_config(platformUrl=url), environ={}, secret_keys=SECRET_KEYS)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from cmk_facts import (
     CONFIG_NAME,
     MAX_FAILED_RESENDS,
@@ -46,9 +44,6 @@ def url(r: ConfigReader, name: str, value: str) -> str:
         check_endpoint(value)
     except ValueError as exc:
         raise r.fail(name, f"{exc}") from None
-    parts = urlsplit(value)
-    if parts.query or parts.fragment:
-        raise r.fail(name, f"is {value!r}: it must have no query or fragment")
     return value.rstrip("/")
 
 

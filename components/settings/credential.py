@@ -34,14 +34,14 @@ def check_credential(r: ConfigReader) -> None:
     missing = found.missing()
     if missing is not None:
         raise SettingsError(missing.key, missing.message)
-    problem = credential_problem(found.client_id.value) if found.client_id else ""
-    if found.client_id and problem:
-        source = found.client_id.source
-        raise SettingsError(
-            source,
-            f"{source} {problem}: copy the client id again from the credential's page in the "
-            "Adobe Developer Console",
-        )
+    for part in (found.client_id, found.client_secret, found.access_token):
+        problem = credential_problem(part.value) if part else ""
+        if part and problem:  # the provider's own rule (credentials.check_text), said at preview
+            raise SettingsError(
+                part.source,
+                f"{part.source} {problem}: copy it again from the credential's page in the "
+                "Adobe Developer Console",
+            )
     if found.ims_url.source:
         url(r, "imsUrl", found.ims_url.value)
     if found.scopes.source:

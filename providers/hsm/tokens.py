@@ -202,7 +202,7 @@ class GitHubIdToken:
     refuses an expired assertion, so none is kept."""
 
     def __init__(self, request_url: str, request_token: str) -> None:
-        self.url = check_endpoint(request_url)
+        self.url = check_endpoint(request_url, allow_query=True)
         register(request_token)
         self._request_token = request_token
         self._session = build_session()

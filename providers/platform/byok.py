@@ -3,8 +3,10 @@ when needed, and never because an answer was ambiguous.
 
 1. Look the name up. Completed for this key (or for a key the answer does not name) → adopted;
    running → waited for; absent, ``FAILED`` or provably another key → sent.
-2. Send once. A lost answer is looked up before anything is sent again; an answered POST whose
-   body cannot be read was sent, and is followed by name.
+2. Send once. A lost answer is looked up (a few times, :data:`SETTLE_LOOKS`, as Adobe's GET may
+   lag its POST) before anything is sent again, and a resend Adobe refuses because the
+   configuration exists means the lost one landed; an answered POST whose body cannot be read was
+   sent, and is followed by name. A 429 past the deadline fails at once.
 3. Wait, accepting a terminal status only from an answer provably about this POST
    (:func:`~.decisions.about_this_post`): a stale ``COMPLETED`` for the old key is never done, a
    stale ``FAILED`` never this job's failure.
@@ -33,25 +35,30 @@ from providers.platform.decisions import (
 )
 from providers.platform.errors import (
     JobFailedError,
+    LostPostError,
     PlatformError,
+    ResendRefusedError,
+    ThrottledError,
     TransientError,
     WaitTimeoutError,
+    one_line,
 )
 from providers.platform.models import ByokConfigDetails
-from providers.platform.polling import HEARTBEAT_SECONDS, poll_until, sleep_within
+from providers.platform.polling import HEARTBEAT_SECONDS, poll_until
 
 log = logging.getLogger(__name__)
+
+#: Looks at the name after a lost answer before it counts as not landed (Adobe's GET may lag its
+#: POST), spaced by the poll schedule's minimum (5 s).
+SETTLE_LOOKS = 3
+#: Each FAILED attempt's reason is cut to this many characters, so that all fit in one error.
+MAX_REASON = 160
 
 #: Said with every heartbeat of a long wait: the CLI's Ctrl-C does not reach a dynamic provider.
 STOPPING = (
     "Ctrl-C does not stop this wait; if pulumi is stopped, `pulumi up` again adopts Adobe's job "
     "(no second POST), or `pulumi refresh --clear-pending-creates` clears the pending create"
 )
-
-
-class LostPostError(TransientError):
-    """The answer to a POST was lost and looking the configuration up failed too: it was not sent
-    again (it may have landed)."""
 
 
 @dataclass
@@ -98,6 +105,8 @@ def converge(
     watch = _Watch(previous=existing)
     if action is Action.WAIT:
         log.info("BYOK configuration %s is still running at Adobe: waiting again", name)
+        if existing is not None and existing.holds(key) is None:
+            log.info("Adobe's answer does not say which key %s holds: not confirmed", name)
         watch.previous, watch.pending_seen = None, True
     else:
         _say_resending(existing, name)
@@ -107,20 +116,22 @@ def converge(
         done = _wait(client, name, key, watch, deadline)
         if done.status == SUCCESS_STATUS:
             return done
-        watch.reasons.append(done.reason or "Adobe gave no reason")
+        watch.reasons.append(one_line(done.reason or "Adobe gave no reason", MAX_REASON))
         resends += 1
         delay = failed_resend_delay(resends)
-        if resends > failed_resends or not sleep_within(clock, deadline, delay):
+        if resends > failed_resends or clock.now() + delay > deadline:
             raise _failed(name, done, watch.reasons, resends <= failed_resends)
         log.info(
-            "BYOK configuration %s FAILED: %s; access may still be propagating; sent again after "
-            "%.0f s, attempt %d of %d",
+            "BYOK configuration %s FAILED: %s; access may still be propagating; sending it again "
+            "in %.0f s, attempt %d of %d. %s",
             name,
             watch.reasons[-1],
             delay,
             resends + 1,
             failed_resends + 1,
+            STOPPING,
         )
+        clock.sleep(delay)
         watch = _Watch(previous=done, reasons=watch.reasons)
         _send(client, name, key, generation, watch)
 
@@ -133,8 +144,16 @@ def _send(
     with http.deadline(http.CALL_SECONDS):
         while True:
             attempt += 1
+            existed = watch.previous is not None or attempt > 1
             try:
-                sent = client.post_byok_config(name, key, generation)
+                sent = client.post_byok_config(name, key, generation, existed=existed)
+            except ThrottledError:
+                raise  # nothing was processed, and Adobe asks for more time than is left
+            except ResendRefusedError:
+                if attempt == 1:
+                    raise
+                log.info("Adobe says %s exists: the POST whose answer was lost landed", name)
+                return
             except TransientError as lost:
                 if _landed_anyway(client, name, key, watch, lost):
                     return
@@ -152,21 +171,26 @@ def _send(
 def _landed_anyway(
     client: PlatformClient, name: str, key: KeyIdentifier, watch: _Watch, lost: PlatformError
 ) -> bool:
-    try:
-        found = client.get_byok_config(name)
-    except PlatformError as exc:
-        raise LostPostError(
-            f"the answer to sending BYOK configuration {name!r} was lost ({lost.summary}) and "
-            f"looking it up failed too ({exc.summary}); it was not sent again (it may have "
-            "landed): the next attempt looks it up first",
-            method="POST",
-            path=CONFIG_PATH,
-            status=exc.status,
-            request_id=exc.request_id or lost.request_id,
-        ) from None
-    if found is not None and about_this_post(found, watch.previous, key):
-        log.info("the answer to POST %s was lost, but %s exists", CONFIG_PATH, name)
-        return True
+    """Whether the configuration a lost POST sent shows up within :data:`SETTLE_LOOKS` looks;
+    :class:`LostPostError` (nothing sent again) when Adobe cannot be asked."""
+    for look in range(SETTLE_LOOKS):
+        if look:
+            client.clock.sleep(client.poll.minimum)
+        try:
+            found = client.get_byok_config(name)
+        except PlatformError as exc:
+            raise LostPostError(
+                f"the answer to sending BYOK configuration {name!r} was lost ({lost.summary}) "
+                f"and looking it up failed too ({exc.summary}); it was not sent again (it may "
+                "have landed): the next attempt looks it up first",
+                method="POST",
+                path=CONFIG_PATH,
+                status=exc.status,
+                request_id=exc.request_id or lost.request_id,
+            ) from None
+        if found is not None and about_this_post(found, watch.previous, key):
+            log.info("the answer to POST %s was lost, but %s exists", CONFIG_PATH, name)
+            return True
     return False
 
 
@@ -223,9 +247,10 @@ def _wait(
         stale = (
             "" if watch.last or not watch.stale_said else " (Adobe still showed the previous job)"
         )
+        earlier = "; ".join(f"attempt {i}: {r}" for i, r in enumerate(watch.reasons, 1))
         raise WaitTimeoutError(
             f"BYOK configuration {name!r} is still {last or 'not visible'}{stale} after "
-            f"{total_minutes:.3g} minutes",
+            f"{total_minutes:.3g} minutes" + (f" (earlier, {earlier})" if earlier else ""),
             last_status=last,
             method="GET",
             path=config_path(name),

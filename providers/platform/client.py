@@ -22,6 +22,7 @@ from urllib.parse import quote
 import requests
 from requests.auth import AuthBase
 
+from cmk_facts import DEFAULT_API_KEY
 from providers.key_identifier import KeyIdentifier
 from providers.platform import http
 from providers.platform.answers import Throttled, raise_for
@@ -30,6 +31,8 @@ from providers.platform.endpoints import check_endpoint
 from providers.platform.errors import (
     BadRequestError,
     NotFoundError,
+    ResendRefusedError,
+    ThrottledError,
     TransientError,
     UnexpectedAnswerError,
 )
@@ -56,15 +59,9 @@ from providers.platform.polling import (
 
 log = logging.getLogger(__name__)
 
-#: The ``x-api-key`` Adobe's CMK pages use (other Platform APIs use the credential's client id).
-DEFAULT_API_KEY = "acp_provisioning"
 APP_REGISTRATION_PATH = "/data/infrastructure/manager/byok/app-registration"
 CONFIG_PATH = "/data/infrastructure/manager/customer/config"
 _BYOK_QUERY = {"configType": CONFIG_TYPE}
-
-
-class ResendRefusedError(BadRequestError):
-    """Adobe refused a configuration sent again under a name it has (409, or 400 "exists")."""
 
 
 class _BearerAuth(AuthBase):
@@ -187,14 +184,16 @@ class PlatformClient:
             ) from None
 
     def post_byok_config(
-        self, name: str, key: KeyIdentifier, generation: str
+        self, name: str, key: KeyIdentifier, generation: str, *, existed: bool = False
     ) -> ByokConfigDetails | None:
         """``POST customer/config`` once: the configuration as the answer reports it, or ``None``
         when Adobe answered 2xx with a body that cannot be read (it was sent all the same).
 
-        Sent again only after a 429 (nothing was processed). A lost answer (no answer, a
-        timeout, a 5xx) raises :class:`TransientError`: the caller looks the name up before
-        anything is sent again. A refused resend raises :class:`ResendRefusedError`.
+        Sent again only after a 429 (nothing was processed), and :class:`ThrottledError` when its
+        ``Retry-After`` ends past the deadline. A lost answer (no answer, a timeout, a 5xx)
+        raises :class:`TransientError`: the caller looks the name up before anything is sent
+        again. Adobe refusing to replace a configuration that ``existed`` raises
+        :class:`ResendRefusedError`.
         """
         body = byok_config_body(name, self.org_id, key, generation)
         attempt = 0
@@ -207,12 +206,19 @@ class PlatformClient:
                 if not sleep_within(
                     self.clock, self.clock.now() + http.remaining(), throttled.retry_after
                 ):
-                    raise throttled.error from None
+                    raise ThrottledError(
+                        f"{throttled.summary} (Retry-After {throttled.retry_after:.0f} s ends "
+                        "past the call's deadline)",
+                        method="POST",
+                        path=CONFIG_PATH,
+                        status=throttled.status,
+                        request_id=throttled.error.request_id,
+                    ) from None
                 log.warning(
                     "sending POST %s again after 429 (attempt %d)", CONFIG_PATH, attempt + 1
                 )
             except BadRequestError as exc:
-                if refused_resend(exc.status, exc.summary):
+                if refused_resend(exc.status, exc.summary, existed=existed):
                     raise ResendRefusedError(
                         exc.summary,
                         method=exc.method,

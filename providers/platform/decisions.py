@@ -61,7 +61,8 @@ def about_this_post(
 
     Provably yes when nothing was there before, when the id changed, when it names ``key`` where
     the previous named another, when its status differs from the previous one (a job ran since),
-    or when a non-terminal status was seen since the POST (``pending_seen``).
+    or when a non-terminal status was seen since the POST (``pending_seen``), or when it
+    ``FAILED`` for another reason than the previous one.
     """
     if previous is None or pending_seen:
         return True
@@ -69,13 +70,17 @@ def about_this_post(
         return True
     if found.holds(key) is True and previous.holds(key) is False:
         return True
+    failed_again = found.status == FAILURE_STATUS and found.reason and previous.reason
+    if failed_again and found.reason != previous.reason:  # failed again, for another reason
+        return True
     return bool(found.status) and found.status != previous.status
 
 
-def refused_resend(status: int | None, message: str) -> bool:
-    """Whether an error answer to a POST says the configuration exists and will not be replaced
-    (409, or a 400 saying it exists)."""
-    return status == 409 or (status == 400 and "exist" in message.lower())
+def refused_resend(status: int | None, message: str, *, existed: bool) -> bool:
+    """Whether an error answer to a POST refuses to replace a configuration that ``existed``
+    (409, or a 400 saying it already exists). Nothing existed: no refusal of a resend."""
+    text = message.lower()
+    return existed and (status == 409 or (status == 400 and "already exist" in text))
 
 
 def failed_resend_delay(resend: int) -> float:

@@ -34,9 +34,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_endpoint(url: str) -> str:
+def check_endpoint(url: str, *, allow_query: bool = False) -> str:
     """``url`` with any trailing ``/`` removed, if it may carry a credential; else ``ValueError``
-    with a one-line reason (the caller names the setting)."""
+    with a one-line reason (the caller names the setting). A base URL (Platform, IMS, an HSM) has
+    no query or fragment; ``allow_query`` is for a full request URL handed over as is."""
     if not isinstance(url, str) or not url:
         raise ValueError("is empty: it must be an https URL")
     bad = sorted({c for c in url if c not in _ALLOWED})
@@ -56,6 +57,8 @@ def check_endpoint(url: str) -> str:
     host = (parsed.host or "").lower().strip("[]")
     if not host or host != (split.hostname or "").lower() or parsed.auth or split.username:
         raise ValueError("is not an unambiguous URL: it must look like https://host/path")
+    if not allow_query and (split.query or split.fragment):
+        raise ValueError("has a query or fragment: it must look like https://host/path")
     if scheme == "https":
         return url.rstrip("/")
     if scheme == "http" and is_loopback(host):

@@ -14,7 +14,7 @@ from providers.platform.redaction import redact
 
 #: The longest Adobe text (message, code, request id) kept in an error: a hostile or broken
 #: answer must not turn one line into a page.
-MAX_TEXT = 500
+MAX_TEXT = 1200
 
 
 class PlatformError(Exception):
@@ -65,6 +65,10 @@ class AuthenticationError(PlatformError):
     """IMS refused the credential, or Platform refused a fresh token (401)."""
 
 
+class TokenRefusedError(AuthenticationError):
+    """Platform refused a pre-issued token, which cannot be renewed."""
+
+
 class PermissionDeniedError(PlatformError):
     """The token is valid but not allowed this (403): missing product permission or wrong org."""
 
@@ -85,6 +89,20 @@ class UnexpectedAnswerError(PlatformError):
 class TransientError(PlatformError):
     """Throttling (429), a server error (5xx), a timeout, a dropped connection or an unreadable
     answer, still failing when the retry budget or deadline ran out."""
+
+
+class ThrottledError(TransientError):
+    """A 429 whose ``Retry-After`` ends past the call's deadline: nothing was processed, and
+    nothing is sent again in this call."""
+
+
+class LostPostError(TransientError):
+    """The answer to a POST was lost and Adobe did not show the configuration: it was not sent
+    again (it may have landed)."""
+
+
+class ResendRefusedError(BadRequestError):
+    """Adobe refused a configuration sent again under a name it has (409, or "already exists")."""
 
 
 class JobFailedError(PlatformError):

@@ -31,6 +31,7 @@ from providers.platform.endpoints import check_endpoint
 from providers.platform.errors import (
     AuthenticationError,
     PlatformError,
+    TokenRefusedError,
     TransientError,
     UnexpectedAnswerError,
     adobe_message,
@@ -118,7 +119,7 @@ class StaticToken:
     def token(self) -> str:
         """The token; AuthenticationError once Platform has refused it."""
         if self._refused:
-            raise AuthenticationError(
+            raise TokenRefusedError(
                 "the pre-issued access token was refused (expired or revoked): it cannot be "
                 "renewed; use a new one, or a client credential so that tokens are renewed"
             )
