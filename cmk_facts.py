@@ -73,7 +73,8 @@ ASSIGNMENT_NAMESPACE = "5c3f1f8e-8a2e-4c55-9d61-3c0e2d7a9b14"
 SERVICE_PRINCIPAL_MODES: tuple[str, ...] = ("create", "existing", "none")
 
 #: A GUID (tenant, subscription, application and principal ids).
-GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z", re.ASCII)
+GUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+GUID = re.compile(GUID_TEXT + r"\Z", re.ASCII)
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
 
 #: Key types and sizes Adobe accepts: RSA of 3072 bits or more.
@@ -100,6 +101,10 @@ HSM_SUFFIXES: tuple[str, ...] = (
     "managedhsm.azure.cn",
     "managedhsm.usgovcloudapi.net",
 )
+#: A Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter, not ending
+#: with a hyphen. A key name: 1-127 letters, digits and hyphens.
+VAULT_NAME = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]\Z", re.ASCII)
+KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,127}\Z", re.ASCII)
 #: A key version as Azure writes it: 32 hex digits.
 KEY_VERSION = re.compile(r"[0-9a-fA-F]{32}\Z", re.ASCII)
 KEY_IDENTIFIER_EXAMPLE = "https://<vault>.vault.azure.net/keys/<key-name>/<32-hex-version>"

@@ -19,7 +19,6 @@ The workspace and the action group are created only when the settings name no ex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pulumi
@@ -37,6 +36,7 @@ from cmk_facts import (
 from components import key_access_queries as kql
 from components.monitored_keys import KeyAccessMonitoringArgs, MonitoredKey
 from components.monitoring_alerts import ALERTS, AlertText
+from components.settings.monitoring import WORKSPACE_ID
 
 #: How often the log alerts run, and over how much log: Key Vault's log reaches the workspace
 #: within 10 minutes, so a window of 15 sees every row at least once.
@@ -51,11 +51,6 @@ ACTION_GROUP_SHORT_NAME = "adobe-cmk"
 #: Activity-log alerts are global resources.
 GLOBAL = "Global"
 
-_WORKSPACE_ID = re.compile(
-    r"/subscriptions/[^/]+/resourceGroups/(?P<group>[^/]+)/providers/"
-    r"Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)\Z",
-    re.IGNORECASE,
-)
 
 
 class KeyAccessMonitoring(pulumi.ComponentResource):
@@ -265,7 +260,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
 
     def _workspace_location(self, workspace_id: str) -> pulumi.Output[str]:
         """The region of an existing workspace, read from Azure (the log alerts go there)."""
-        match = _WORKSPACE_ID.match(workspace_id)
+        match = WORKSPACE_ID.match(workspace_id)
         if match is None:
             raise ValueError(f"{workspace_id!r} is not a Log Analytics workspace id")
         found = operationalinsights.get_workspace_output(

@@ -209,7 +209,7 @@ def hsm_problem(properties: Any) -> str:
     public = str(getattr(properties, "public_network_access", "") or "")
     if public.lower() == "disabled":
         return (
-            "names an HSM that has public network access disabled, so Adobe (20.88.123.53) "
+            f"names an HSM that has public network access disabled, so Adobe ({ADOBE_ADDRESS}) "
             "cannot reach it: enable public access with a firewall that allows Adobe"
         )
     acls = getattr(properties, "network_acls", None)

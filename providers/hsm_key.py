@@ -20,14 +20,13 @@ The id is the versionless key identifier; ``keyId`` is the versioned one Adobe t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult
 
-from cmk_facts import KEY_OPERATIONS, KEY_SIZES
+from cmk_facts import KEY_NAME, KEY_OPERATIONS, KEY_SIZES
 from providers.adobe_provider import AdobeResource, inputs_of, is_unknown, log
 from providers.hsm.models import HsmKey
 from providers.hsm_provider import HsmProvider, check_hsm_uri, replaced
@@ -46,7 +45,6 @@ PROPERTIES = {
 INPUTS = ("hsmUri", "keyName", "keySize", "tags")
 REPLACE_ON = ("hsmUri", "keyName", "keySize")
 KEY_TYPE = "RSA-HSM"
-_KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,127}\Z", re.ASCII)
 
 
 @dataclass
@@ -95,13 +93,14 @@ class ManagedHsmKeyProvider(HsmProvider):
         failures: list[CheckFailure] = []
         check_hsm_uri(news, failures)
         name = news.get("keyName")
-        if not is_unknown(name) and not (isinstance(name, str) and _KEY_NAME.match(name)):
+        if not is_unknown(name) and not (isinstance(name, str) and KEY_NAME.match(name)):
             failures.append(
                 CheckFailure("keyName", f"keyName {name!r} must be 1-127 letters, digits, '-'")
             )
         size = news.get("keySize")
         if not is_unknown(size) and size not in KEY_SIZES:
-            failures.append(CheckFailure("keySize", f"keySize {size!r} must be 3072 or 4096"))
+            sizes = " or ".join(str(s) for s in KEY_SIZES)
+            failures.append(CheckFailure("keySize", f"keySize {size!r} must be {sizes}"))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cmk_facts import GUID_TEXT
 from components.settings.reader import ConfigReader
 
 SWITCH = "keyAccessMonitoring"
@@ -19,13 +20,12 @@ WORKSPACE = "monitoringWorkspaceId"
 ACTION_GROUP = "monitoringActionGroupId"
 EMAILS = "monitoringEmails"
 
-_GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 _GROUP = r"[-\w.()]{0,89}[-\w()]"
 #: ``/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/
 #: workspaces/<name>`` (Azure compares the fixed segments case-insensitively).
 WORKSPACE_ID = re.compile(
-    rf"/subscriptions/{_GUID}/resourceGroups/{_GROUP}/providers/"
-    r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]\Z",
+    rf"/subscriptions/{GUID_TEXT}/resourceGroups/(?P<group>{_GROUP})/providers/"
+    r"Microsoft\.OperationalInsights/workspaces/(?P<name>[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])\Z",
     re.IGNORECASE,
 )
 WORKSPACE_ID_EXAMPLE = (
@@ -35,7 +35,7 @@ WORKSPACE_ID_EXAMPLE = (
 #: ``/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Insights/actionGroups/
 #: <name>``.
 ACTION_GROUP_ID = re.compile(
-    rf"/subscriptions/{_GUID}/resourceGroups/{_GROUP}/providers/"
+    rf"/subscriptions/{GUID_TEXT}/resourceGroups/{_GROUP}/providers/"
     r"Microsoft\.Insights/actionGroups/[^/\s]{1,260}\Z",
     re.IGNORECASE,
 )

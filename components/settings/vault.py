@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from cmk_facts import KEY_SIZES, KEY_TYPES, MIN_KEY_SIZE
+from cmk_facts import KEY_NAME, KEY_SIZES, KEY_TYPES, MIN_KEY_SIZE, VAULT_NAME
 from components.settings.reader import ConfigReader
 from components.settings.values import KeyRotation
 
@@ -16,13 +14,11 @@ MIN_EXPIRY_DAYS = 28
 MIN_ROTATION_TO_EXPIRY_DAYS = 7
 MIN_NOTIFY_DAYS = 7
 
-_VAULT_NAME = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]\Z", re.ASCII)
-_KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,127}\Z", re.ASCII)
 
 
 def vault_name(r: ConfigReader, value: str, setting: str = "keyVaultName") -> str:
     """``value`` if Azure accepts it as a vault name; the error names ``setting``."""
-    if not _VAULT_NAME.match(value):
+    if not VAULT_NAME.match(value):
         raise r.fail(
             setting,
             f"is {value!r}: Azure needs 3-24 letters, digits and single hyphens, starting with "
@@ -52,7 +48,7 @@ def sku(r: ConfigReader, key_type: str, *, check: bool) -> str:
 
 def key_name(r: ConfigReader) -> str:
     value = r.string("keyName")
-    if not _KEY_NAME.match(value):
+    if not KEY_NAME.match(value):
         raise r.fail("keyName", f"is {value!r}: use 1-127 letters, digits and hyphens")
     return value
 

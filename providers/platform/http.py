@@ -8,8 +8,10 @@ deadline of the operation under way, and logs one line per retry.
 **Deadlines, in one place.** Every call the client makes runs under an operation deadline
 (:func:`deadline`): :data:`CALL_SECONDS` for one call with its retries, or the caller's own (a
 job wait). The retries, the client's own re-sends and re-reads, and the reading of an answer's body
-all stop there; a server that trickles its answer a byte at a time is cut off at the deadline too
-(the socket's read timeout bounds each read, not the answer).
+all stop there; a server that trickles its body a byte at a time is cut off at the deadline too
+(the socket's read timeout bounds each read, not the answer). The status line and headers are
+read by ``http.client`` before the body, each read bounded by the read timeout (at most what is
+left of the deadline), not by the deadline as a whole.
 
 POST is never retried by the transport on the Platform session: a BYOK configuration must never be
 sent twice, so the client decides itself. Only the IMS session (:func:`build_session` with

@@ -143,7 +143,7 @@ class ImsTokenSource:
         credential: ClientCredential,
         session: requests.Session | None = None,
         *,
-        timeout: tuple[float, float] = (10.0, 30.0),
+        timeout: tuple[float, float] = http.DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._credential = credential
