@@ -7,9 +7,8 @@ Endpoints (under the Platform base URL):
 - ``POST /data/infrastructure/manager/customer/config`` → 200 configuration (current) or job (beta)
 - ``GET  /data/infrastructure/manager/customer/config/<name>?configType=BYOK_CONFIG`` → 200 / 404
 
-Every call sends ``Authorization``, ``x-api-key`` and ``x-gw-ims-org-id``, runs under one
-deadline (:mod:`.http`), renews the token once on a 401, and raises the one-line errors of
-:mod:`.errors`. Nothing here knows of Pulumi.
+Every call sends ``Authorization``, ``x-api-key`` and ``x-gw-ims-org-id``, runs under one deadline
+(:mod:`.http`), renews the token once on a 401, and raises the one-line errors of :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.auth import AuthBase
 
 from cmk_facts import DEFAULT_API_KEY
 from providers.key_identifier import KeyIdentifier
@@ -62,20 +60,6 @@ log = logging.getLogger(__name__)
 APP_REGISTRATION_PATH = "/data/infrastructure/manager/byok/app-registration"
 CONFIG_PATH = "/data/infrastructure/manager/customer/config"
 _BYOK_QUERY = {"configType": CONFIG_TYPE}
-
-
-class _BearerAuth(AuthBase):
-    """Sets ``Authorization`` per request (and keeps requests from using .netrc instead)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __repr__(self) -> str:
-        return "_BearerAuth(***)"
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
 
 
 class PlatformClient:
@@ -267,7 +251,7 @@ class PlatformClient:
                         params=params,
                         json=json,
                         headers=headers,
-                        auth=_BearerAuth(token),
+                        auth=http.BearerAuth(token),
                         timeout=self._timeout,
                     )
                 except http.NoAnswer as exc:

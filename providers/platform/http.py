@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -170,6 +171,20 @@ def build_session(
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+class BearerAuth(AuthBase):
+    """Sets ``Authorization`` per request (and keeps requests from using .netrc instead)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
 
 
 class Answer:
