@@ -9,9 +9,9 @@ deadline of the operation under way, and logs one line per retry.
 (:func:`deadline`): :data:`CALL_SECONDS` for one call with its retries, or the caller's own (a
 job wait). The retries, the client's own re-sends and re-reads, and the reading of an answer's body
 all stop there; a server that trickles its body a byte at a time is cut off at the deadline too
-(the socket's read timeout bounds each read, not the answer). The status line and headers are
-read by ``http.client`` before the body, each read bounded by the read timeout (at most what is
-left of the deadline), not by the deadline as a whole.
+(the socket's read timeout bounds each read, not the answer), and so is one that trickles its
+status line or headers: the exchange runs in a worker the caller stops waiting for at the
+deadline.
 
 POST is never retried by the transport on the Platform session: a BYOK configuration must never be
 sent twice, so the client decides itself. Only the IMS session (:func:`build_session` with
@@ -224,6 +224,38 @@ def send(
     left = remaining()
     if left <= 0:
         raise NoAnswer("deadline reached")
+    at = time.monotonic() + left
+    outcome: list[Answer | NoAnswer] = []
+
+    def exchange() -> None:
+        with deadline(at - time.monotonic()):
+            try:
+                outcome.append(_exchange(session, method, url, timeout, kwargs))
+            except NoAnswer as exc:
+                outcome.append(exc)
+
+    # The exchange runs in a worker so that the whole of it, status line and headers included
+    # (which http.client reads with only a per-read timeout), ends at the deadline for the caller;
+    # a worker still reading then is left to end on its own read timeouts, its answer unused.
+    worker = threading.Thread(target=exchange, daemon=True, name="adobe-cmk-http")
+    worker.start()
+    worker.join(left)
+    if not outcome:
+        raise NoAnswer("deadline reached")
+    result = outcome[0]
+    if isinstance(result, NoAnswer):
+        raise result
+    return result
+
+
+def _exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    timeout: tuple[float, float],
+    kwargs: dict[str, Any],
+) -> Answer:
+    left = remaining()
     connect, read = timeout
     try:
         response = session.request(
