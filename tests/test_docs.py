@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
+import json
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -190,68 +191,20 @@ def test_index_links_every_page():
 # --- quoted messages ----------------------------------------------------------------------------
 
 
-def _module_constants(tree: ast.Module) -> dict[str, Any]:
-    return {
-        node.targets[0].id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-        and isinstance(node.value, ast.Constant)
-    }
-
-
-def _docstrings(tree: ast.Module) -> set[int]:
-    """ids of the Constant nodes that are docstrings (or other bare string statements)."""
-    return {
-        id(node.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-    }
-
-
 @cache
 def code_pieces() -> tuple[str, ...]:
     """Every string literal of the program and its providers, whitespace normalised; f-strings
-    split at their holes, except holes naming a module-level constant, which are filled in."""
-    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in SOURCES}
-    constants: dict[str, Any] = {}
-    for tree in trees.values():
-        constants.update(_module_constants(tree))
-    for tree in trees.values():  # `from x import NAME as ALIAS`
-        for statement in tree.body:
-            if isinstance(statement, ast.ImportFrom):
-                for alias in statement.names:
-                    if alias.asname and alias.name in constants:
-                        constants[alias.asname] = constants[alias.name]
-    pieces: list[str] = []
-    for tree in trees.values():
-        skip = _docstrings(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.JoinedStr):
-                current = ""
-                for part in node.values:
-                    if isinstance(part, ast.Constant):
-                        current += str(part.value)
-                    elif (
-                        isinstance(part, ast.FormattedValue)
-                        and isinstance(part.value, ast.Name)
-                        and part.value.id in constants
-                        and part.conversion == -1
-                        and part.format_spec is None
-                    ):
-                        current += str(constants[part.value.id])
-                    else:
-                        pieces.append(current)
-                        current = ""
-                pieces.append(current)
-            elif (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in skip
-            ):
-                pieces.append(node.value)
-    return tuple(" ".join(piece.split()) for piece in pieces if piece.strip())
+    split at their holes, except holes naming a module-level constant, which are filled in
+    (:mod:`tests.code_strings`, run in a fresh interpreter)."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "tests.code_strings", *map(str, SOURCES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return tuple(json.loads(listed.stdout))
 
 
 def quoted_messages() -> list[tuple[str, str]]:
