@@ -93,7 +93,7 @@ class AdobeKeyAccess(pulumi.ComponentResource):
             self.service_principal = None
             self.service_principal_object_id = pulumi.Output.all(
                 args.application_id, args.consent_url
-            ).apply(lambda values: self._look_up(values[0], values[1]))
+            ).apply(lambda values: look_up_service_principal(values[0], values[1], self))
 
         role = pulumi.Output.from_input(args.subscription_id).apply(role_definition_id)
         self.role_assignment = authorization.RoleAssignment(
@@ -115,23 +115,26 @@ class AdobeKeyAccess(pulumi.ComponentResource):
             }
         )
 
-    def _look_up(self, application_id: str, consent_url: str) -> str:
-        """Object id of the application's service principal; a one-line error when absent.
 
-        Runs only once the application id is known (not in a preview that creates the app
-        registration). The lookup fails for "not found" and for "not allowed" alike, so the
-        message quotes Azure's reason as well as the fix for the common case.
-        """
-        try:
-            found = azuread.get_service_principal(
-                client_id=application_id, opts=pulumi.InvokeOptions(parent=self)
-            )
-        except Exception as exc:
-            reason = " ".join(str(exc).split())[:300]
-            raise pulumi.RunError(
-                f"adobe-cmk:servicePrincipal is 'existing' but Adobe's application "
-                f"{application_id} has no service principal this identity can read ({reason}): "
-                f"an Entra administrator must open {consent_url} and select Accept, then run "
-                "`pulumi up` again (or set adobe-cmk:servicePrincipal create)"
-            ) from None
-        return found.object_id
+def look_up_service_principal(
+    application_id: str, consent_url: str, parent: pulumi.Resource
+) -> str:
+    """Object id of the application's service principal; a one-line error when absent.
+
+    Runs only once the application id is known (not in a preview that creates the app
+    registration). The lookup fails for "not found" and for "not allowed" alike, so the
+    message quotes Azure's reason as well as the fix for the common case.
+    """
+    try:
+        found = azuread.get_service_principal(
+            client_id=application_id, opts=pulumi.InvokeOptions(parent=parent)
+        )
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise pulumi.RunError(
+            f"adobe-cmk:servicePrincipal is 'existing' but Adobe's application "
+            f"{application_id} has no service principal this identity can read ({reason}): "
+            f"an Entra administrator must open {consent_url} and select Accept, then run "
+            "`pulumi up` again (or set adobe-cmk:servicePrincipal create)"
+        ) from None
+    return str(found.object_id)

@@ -28,7 +28,11 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import keyvault
 
 from cmk_facts import ADOBE_ADDRESS, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
-from components.adobe_access import GRANTING_MODES, role_assignment_name
+from components.adobe_access import (
+    GRANTING_MODES,
+    look_up_service_principal,
+    role_assignment_name,
+)
 from components.key_vault import KeyReference
 from components.settings import ManagedHsm
 from providers.hsm_key import ManagedHsmKey, ManagedHsmKeyArgs
@@ -150,7 +154,7 @@ class HsmKeyAccess(pulumi.ComponentResource):
         else:
             self.service_principal_object_id = pulumi.Output.all(
                 args.application_id, args.consent_url
-            ).apply(lambda values: self._look_up(values[0], values[1]))
+            ).apply(lambda values: look_up_service_principal(values[0], values[1], self))
         scope = f"/keys/{args.key_name}"
         role = HSM_CRYPTO_SERVICE_ENCRYPTION_USER
         self.role_assignment = ManagedHsmRoleAssignment(
@@ -172,22 +176,6 @@ class HsmKeyAccess(pulumi.ComponentResource):
                 "roleAssignmentId": self.role_assignment.id,
             }
         )
-
-    def _look_up(self, application_id: str, consent_url: str) -> str:
-        """Object id of the application's service principal; a one-line error when absent."""
-        try:
-            found = azuread.get_service_principal(
-                client_id=application_id, opts=pulumi.InvokeOptions(parent=self)
-            )
-        except Exception as exc:
-            reason = " ".join(str(exc).split())[:300]
-            raise pulumi.RunError(
-                f"adobe-cmk:servicePrincipal is 'existing' but Adobe's application "
-                f"{application_id} has no service principal this identity can read ({reason}): "
-                f"an Entra administrator must open {consent_url} and select Accept, then run "
-                "`pulumi up` again (or set adobe-cmk:servicePrincipal create)"
-            ) from None
-        return str(found.object_id)
 
 
 def hsm_problem(properties: Any) -> str:
