@@ -36,8 +36,8 @@ NO_CLI = f"scripts/up: the Pulumi CLI is not on the PATH; install it from {INSTA
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: How long a connection attempt may take to tell whether something listens (loopback: instant).
 PROBE_SECONDS = 1.0
-#: What the offline stack expects when the demo starts the simulator (docs/offline-stack.md).
-DEMO_ENV = {"ADOBE_CLIENT_SECRET": "sim-client-secret", "PULUMI_CONFIG_PASSPHRASE": "sim"}
+#: The offline stack's passphrase when the demo starts the simulator (docs/offline-stack.md).
+DEMO_PASSPHRASE = "sim"  # noqa: S105 - encrypts only the offline stack's simulator secret
 #: The policy pack the pipelines run, whatever directory the stack files are in.
 POLICY_PACK = Path(__file__).resolve().parent.parent / "policy"
 
@@ -131,7 +131,12 @@ def run_up(
     if port is not None:
         sim = start_simulator(port)
         print(f"scripts/up: started the Platform API simulator at {sim.url} for this run")
-        for name, value in DEMO_ENV.items():
+        # The simulator's own credential, not a real one: taken from the simulator it started.
+        demo = {
+            "ADOBE_CLIENT_SECRET": sim.client_secret,
+            "PULUMI_CONFIG_PASSPHRASE": DEMO_PASSPHRASE,
+        }
+        for name, value in demo.items():
             if not env.get(name) and not env.get(f"{name}_FILE"):
                 env[name] = value
     try:
