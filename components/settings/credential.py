@@ -5,11 +5,18 @@ Which of the stack config and the environment provides each part is resolved by
 :mod:`providers.credentials` alone; these rules check what it found, at preview, and name in each
 message what the user set (``ADOBE_CLIENT_ID`` when the id came from the environment). Nothing here
 keeps a credential, and no message holds a secret.
+
+A preview makes no call to Adobe, so a *missing* credential is only a warning there: the pipelines
+preview a pull request's code with no Adobe credential at all (docs/pipelines.md). A credential
+that is set but malformed, or a secret in plain text, fails the preview as before; any run that is
+not a preview (``up``) fails on a missing one before it declares anything.
 """
 
 from __future__ import annotations
 
 import re
+
+import pulumi
 
 from components.settings.adobe import url
 from components.settings.errors import SettingsError
@@ -20,8 +27,15 @@ from providers.platform.ims import credential_problem
 _SCOPE = re.compile(r"[A-Za-z0-9_.:/-]+\Z", re.ASCII)
 
 
-def check_credential(r: ConfigReader) -> None:
-    """Raise :class:`SettingsError` unless the providers will find a usable credential."""
+#: What a preview adds to the missing credential's message (it goes on; ``up`` does not).
+PREVIEW_GOES_ON = "; the preview goes on without it (it makes no call to Adobe), `pulumi up` fails"
+
+
+def check_credential(r: ConfigReader, *, preview: bool = False) -> None:
+    """Raise :class:`SettingsError` unless the providers will find a usable credential.
+
+    With ``preview``, a missing credential is one ``pulumi.log.warn`` line instead (naming the
+    settings and variables ``up`` will need); a malformed one still raises."""
     for name in credentials.SECRET_SETTINGS:
         key = r.key(name)
         if r.string(name) and key not in r.secret_keys:
@@ -32,8 +46,10 @@ def check_credential(r: ConfigReader) -> None:
             )
     found = credentials.resolve(r.values.get, r.environ)
     missing = found.missing()
-    if missing is not None:
+    if missing is not None and not preview:
         raise SettingsError(missing.key, missing.message)
+    if missing is not None:
+        pulumi.log.warn(missing.message + PREVIEW_GOES_ON)
     for part in (found.client_id, found.client_secret, found.access_token):
         problem = credential_problem(part.value) if part else ""
         if part and problem:  # the provider's own rule (credentials.check_text), said at preview

@@ -106,7 +106,12 @@ class Settings:
         """The running stack's settings (CLI or mocks); raises :class:`SettingsError`."""
         values = _current_config()
         secret_keys = {key for key in values if pulumi.runtime.is_config_secret(key)}
-        return cls.from_config(values, environ=os.environ, secret_keys=secret_keys)
+        return cls.from_config(
+            values,
+            environ=os.environ,
+            secret_keys=secret_keys,
+            preview=pulumi.runtime.is_dry_run(),
+        )
 
     @classmethod
     def from_config(
@@ -115,18 +120,20 @@ class Settings:
         *,
         environ: Mapping[str, str] | None = None,
         secret_keys: Collection[str] = (),
+        preview: bool = False,
     ) -> Settings:
         """Validate ``values`` (full keys → raw config values: strings as the CLI passes them,
         or native values) and apply the declared defaults. Pure: the environment is an argument
-        (``{}`` when omitted); ``secret_keys`` are the keys set with ``--secret``."""
-        return _build(ConfigReader(values, environ or {}, secret_keys))
+        (``{}`` when omitted); ``secret_keys`` are the keys set with ``--secret``; ``preview``
+        makes a missing Adobe credential a warning instead of an error."""
+        return _build(ConfigReader(values, environ or {}, secret_keys), preview=preview)
 
 
-def _build(r: ConfigReader) -> Settings:
+def _build(r: ConfigReader, *, preview: bool) -> Settings:
     check_unknown_keys(r)
     org_id = adobe.org_id(r)
     platform_url = adobe.platform_url(r)
-    check_credential(r)
+    check_credential(r, preview=preview)
     api_key = adobe.api_key(r)
     api_generation = r.choice("apiGeneration", API_GENERATIONS)
     config_name = adobe.config_name(r)
