@@ -26,6 +26,8 @@ _ROLE_ASSIGNMENT = re.compile(r"^azure-native:authorization(/v[^:]+)?:RoleAssign
 _SERVICE_PRINCIPAL = re.compile(r"^azuread:index/servicePrincipal:ServicePrincipal\Z")
 APP_REGISTRATION = "pulumi-python:dynamic/adobe:AppRegistration"
 BYOK_CONFIG = "pulumi-python:dynamic/adobe:ByokConfig"
+HSM_KEY = "pulumi-python:dynamic/hsm:ManagedHsmKey"
+HSM_ROLE_ASSIGNMENT = "pulumi-python:dynamic/hsm:ManagedHsmRoleAssignment"
 
 
 def is_vault(resource_type: str) -> bool:
@@ -36,6 +38,16 @@ def is_vault(resource_type: str) -> bool:
 def is_key(resource_type: str) -> bool:
     """An Azure Key Vault key, any API version."""
     return bool(_KEY.match(resource_type))
+
+
+def is_hsm_key(resource_type: str) -> bool:
+    """A key in a Managed HSM (the program's dynamic resource)."""
+    return resource_type == HSM_KEY
+
+
+def is_stack_key(resource_type: str) -> bool:
+    """A key of the stack: in a vault or in a Managed HSM."""
+    return is_key(resource_type) or is_hsm_key(resource_type)
 
 
 def is_byok_config(resource: PolicyResource) -> bool:
@@ -143,11 +155,19 @@ def vault_address(vault: PolicyResource) -> VaultAddress | None:
 
 def key_location(key: PolicyResource) -> tuple[VaultAddress | None, str | None]:
     """(vault, key name in lower case) as far as known: from ``keyUriWithVersion``/``keyUri``
-    (outputs: the vault's host known), else from the inputs ``vaultName`` and ``keyName``."""
-    for field in ("keyUriWithVersion", "keyUri"):
+    (outputs: the vault's host known), else from the inputs ``vaultName`` and ``keyName``. For an
+    HSM key the "vault" is the HSM: from ``keyId``/``keyIdVersionless``, else ``hsmUri``."""
+    hsm = is_hsm_key(key.resource_type)
+    fields = ("keyId", "keyIdVersionless") if hsm else ("keyUriWithVersion", "keyUri")
+    for field in fields:
         parsed: KeyLocation | None = parse_key_identifier(get(key.props, field))
         if parsed is not None:
             return parsed.vault, parsed.name
+    if hsm:
+        name = get(key.props, "keyName")
+        return vault_from_uri(get(key.props, "hsmUri")), (
+            name.lower() if isinstance(name, str) and name else None
+        )
     vault = get(key.props, "vaultName")
     name = get(key.props, "keyName")
     if not (isinstance(name, str) and name):

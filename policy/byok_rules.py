@@ -4,7 +4,8 @@ A key identifier names its vault by the whole host, name and cloud suffix: a key
 ``cmkvault.vault.azure.cn`` is not a key of the stack's ``cmkvault.vault.azure.net``. The stack's
 vault host comes from the vault's ``vaultUri`` output; before the vault exists (a first preview)
 only its name is known, and the suffix is compared again on ``up``, when the stack policies see
-the real outputs.
+the real outputs. A Managed HSM key counts as a key of the stack too, its HSM (``hsmUri``) as the
+vault: ``https://<hsm>.managedhsm.azure.net/keys/<key>/<version>``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from adobe_resources import (
     depends_on,
     is_byok_config,
-    is_key,
+    is_hsm_key,
+    is_stack_key,
     is_vault,
     key_location,
     vault_address,
@@ -26,14 +28,15 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackV
 
 def _byok_config_key_in_stack(args: StackValidationArgs, report: ReportViolation) -> None:
     configs = [r for r in args.resources if is_byok_config(r)]
+    keys = [key_location(r) for r in args.resources if is_stack_key(r.resource_type)]
     vaults = [vault_address(r) for r in args.resources if is_vault(r.resource_type)]
-    keys = [key_location(r) for r in args.resources if is_key(r.resource_type)]
+    vaults += [key_location(r)[0] for r in args.resources if is_hsm_key(r.resource_type)]
     violations = 0
     for config in configs:
         identifier = get(config.props, "keyIdentifier")
         if identifier is UNKNOWN:
             # A first preview: the identifier is the output of a key not created yet.
-            if vaults and not depends_on(config, lambda r: is_key(r.resource_type)):
+            if vaults and not depends_on(config, lambda r: is_stack_key(r.resource_type)):
                 violations += 1
                 report(
                     f"BYOK configuration {config.name}: its keyIdentifier is not known yet and "
@@ -59,8 +62,8 @@ def _byok_config_key_in_stack(args: StackValidationArgs, report: ReportViolation
             report(f"BYOK configuration {config.name}: {problem}", config.urn)
     if configs and not vaults and not violations:
         args.not_applicable(
-            "bring-your-own-key: the stack declares no vault, so the BYOK configuration's key "
-            "(a well-formed versioned identifier) is not one of its own"
+            "bring-your-own-key: the stack declares no vault or HSM key, so the BYOK "
+            "configuration's key (a well-formed versioned identifier) is not one of its own"
         )
 
 

@@ -30,11 +30,18 @@ Stack policies (all resources, with their options and dependencies, at the end o
 - ``adobe-role-assignment``: Adobe's role assignment uses Key Vault Crypto Service Encryption User
   (``e147488a-f6f5-4113-8e2d-b22465e65bf6``) with ``principalType`` ``ServicePrincipal`` (without
   it, a service principal created moments before may not be replicated in Entra ID yet, and the
-  assignment is refused).
+  assignment is refused), at exactly the scope of this stack's vault or of one of its keys
+  (``…/providers/Microsoft.KeyVault/vaults/<vault>[/keys/<key>]``, matched whole and segment by
+  segment: never ``/``, a subscription, a resource group or another vault). The stack's vaults
+  are those it declares (by name, unique in a cloud, and resource group) and those its settings
+  bring (``existingVaultId`` with ``existingKeyId``, and the Journey Analytics pair, whole id
+  compared): the CLI hands the pack the stack's configuration (``grant_scopes.py``,
+  ``brought_keys.py``).
 - ``byok-config-key-in-stack``: each ``adobe:ByokConfig`` sends a versioned key identifier that
   names a key of a vault declared in this stack, the vault's whole host (name and cloud suffix)
-  compared. Bring-your-own-key stacks declare no vault: the identifier's shape is still checked,
-  and the policy reports itself not applicable.
+  compared; a Managed HSM key counts, its HSM as the vault. Bring-your-own-key stacks declare no
+  vault or HSM key: the identifier's shape is still checked, and the policy reports itself not
+  applicable.
 - ``adobe-access-protected``: every resource whose deletion or replacement would cut Adobe off
   (vault, key, the resource group holding a vault, Adobe's service principal and role
   assignment, the BYOK configuration) is registered with ``protect``.
@@ -44,8 +51,10 @@ Stack policies (all resources, with their options and dependencies, at the end o
 
 Managed HSM policies (``hsm_rules.py``), the vault's rules for the HSM tier: ``adobe-hsm-key``
 (at least 3072 bits, in an HSM), ``adobe-hsm-role-assignment`` (Managed HSM Crypto Service
-Encryption User, ``33413926-3206-4cdd-b39a-83574fe37a17``, on ``/keys/<name>`` of the stack's key
-only) and ``adobe-hsm-access-protected`` (the HSM key and Adobe's HSM assignment are protected).
+Encryption User, ``33413926-3206-4cdd-b39a-83574fe37a17``, in the stack's HSM on exactly
+``/keys/<name>`` of the stack's key: another HSM's key of the same name, ``/keysadobe-cmk`` or
+``/keys`` are refused; HSM addresses compared in lower case) and ``adobe-hsm-access-protected``
+(the HSM key and Adobe's HSM assignment are protected).
 
 Adobe's applications are two: the Platform's (the service principal that depends on the
 ``adobe:AppRegistration``) and Journey Analytics' (the service principal with that client id);
@@ -56,7 +65,8 @@ Which resources count as Adobe's is ``adobe_resources.py``'s answer. Values not 
 preview before the resources exist) are never reported: a check that needs one is skipped for
 that value and runs again, with the value known, on ``up``. The BYOK configuration's key
 identifier is such a value on a first preview; the policy then checks that it comes from a key of
-the stack (the configuration depends on one).
+the stack (the configuration depends on one); so is the scope of Adobe's role assignment, which
+must then depend on a vault or key of the stack.
 
 The pack needs nothing of the program's code: it runs apart, from this folder, whose modules
 import each other as top-level modules (the CLI puts this folder first on ``sys.path``). Adobe's

@@ -11,19 +11,22 @@ dependencies).
 The stacks are the program's own: ``__main__.py`` run under mocks (:func:`tests.mocks.run_main`),
 every registration captured with its options. Tests (``tests/test_policy*.py``) check that a
 compliant stack passes with no diagnostic, and change one thing in a copy to expect exactly one
-policy, with its message.
+policy, with its message. The CLI hands the pack the stack's configuration in ``PULUMI_CONFIG``
+(as it does a program; the pack reads a brought key's place from it): an analyzer is started with
+the stack's config, or with none.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 import select
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,9 +143,10 @@ class Verdict:
 
 
 class Analyzer:
-    """One policy-pack process, started and configured as the engine does."""
+    """One policy-pack process, started and configured as the engine does, with the stack's
+    ``config`` (full keys; values as the CLI passes them, strings, lists and booleans in JSON)."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self._proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
@@ -152,7 +156,12 @@ class Analyzer:
                 "PULUMI_PROJECT": PROJECT,
                 "PULUMI_STACK": STACK,
                 "PULUMI_DRY_RUN": "true",
-                "PULUMI_CONFIG": "{}",
+                "PULUMI_CONFIG": json.dumps(
+                    {
+                        k: v if isinstance(v, str) else json.dumps(v)
+                        for k, v in (config or {}).items()
+                    }
+                ),
             },
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -280,9 +289,9 @@ def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
 
 
 @contextmanager
-def running_analyzer() -> Iterator[Analyzer]:
-    """The pack's analyzer for the ``with`` block, stopped after it."""
-    pack = Analyzer()
+def running_analyzer(config: Mapping[str, Any] | None = None) -> Iterator[Analyzer]:
+    """The pack's analyzer for the ``with`` block (given the stack's ``config``), stopped after."""
+    pack = Analyzer(config)
     try:
         yield pack
     finally:

@@ -9,6 +9,7 @@ import importlib.util
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -64,27 +65,35 @@ def stack() -> Stack:
     return restricted_stack()
 
 
-COMPLIANT = {
-    "defaults": lambda: run_main(),
-    "firewall-hsm-key-scope": lambda: run_main(
+#: Compliant stacks of the program: (config, mocks) each; the analyzer is given the config.
+COMPLIANT: dict[str, tuple[dict[str, Any], AzureMocks | None]] = {
+    "defaults": (valid_config(), None),
+    "firewall-hsm-key-scope": (
         valid_config(
             allowedIpRanges=["203.0.113.7", "198.51.100.0/24"],
             keyType="RSA-HSM",
             keySize=4096,
             roleScope="key",
-        )
+        ),
+        None,
     ),
-    "existing-service-principal": lambda: run_main(
+    "existing-service-principal": (
         valid_config(servicePrincipal="existing"),
-        mocks=AzureMocks(service_principals={ADOBE_APP_ID: "0f0f0f0f-1111-2222-3333-444444444444"}),
+        AzureMocks(service_principals={ADOBE_APP_ID: "0f0f0f0f-1111-2222-3333-444444444444"}),
     ),
-    "bring-your-own-key": lambda: run_main(
-        valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID)
+    "bring-your-own-key": (
+        valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID),
+        None,
     ),
-    "bring-your-own-key-access-granted-elsewhere": lambda: run_main(
+    "bring-your-own-key-scope": (
+        valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID, roleScope="key"),
+        None,
+    ),
+    "bring-your-own-key-access-granted-elsewhere": (
         valid_config(
             existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID, servicePrincipal="none"
-        )
+        ),
+        None,
     ),
 }
 
@@ -138,8 +147,11 @@ def test_policy_pack_declares_every_policy_mandatory(analyzer):
 
 
 @pytest.mark.parametrize("variant", sorted(COMPLIANT))
-def test_policy_pack_passes_compliant_program_stack(analyzer, variant):
-    verdict = analyzer.check(Stack.of(COMPLIANT[variant]()))
+def test_policy_pack_passes_compliant_program_stack(variant):
+    config, mocks = COMPLIANT[variant]
+    stack = Stack.of(run_main(config, mocks=mocks))
+    with running_analyzer(config) as analyzer:
+        verdict = analyzer.check(stack)
     assert verdict.diagnostics == [], verdict.describe()
 
 

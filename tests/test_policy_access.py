@@ -34,6 +34,12 @@ from tests.policy_analyzer import (
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
 EXISTING_PRINCIPAL = "0f0f0f0f-1111-2222-3333-444444444444"
+BYO_KEY_ID = "https://byo-vault.vault.azure.net/keys/byo-key/0123456789abcdef0123456789abcdef"
+BYO_VAULT_ID = (
+    "/subscriptions/77777777-0000-0000-0000-000000000007/resourceGroups/byo-rg/providers/"
+    "Microsoft.KeyVault/vaults/byo-vault"
+)
+BYO_CONFIG = valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID)
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +167,121 @@ def test_adobe_access_protected_leaves_app_registration_alone(analyzer, stack):
     stack.one(APP).protect = False
     verdict = analyzer.check(stack)
     assert verdict.diagnostics == [], verdict.describe()
+
+
+# --- where Adobe's role is granted -------------------------------------------------------------
+
+
+def _scopes(vault_id: str) -> dict[str, tuple[str, str]]:
+    """Scopes other than the stack's vault and key, with what the message calls each."""
+    subscription, group = vault_id.split("/providers/", 1)[0].rsplit("/resourceGroups/", 1)
+    vault = vault_id.rsplit("/", 1)[1]
+    return {
+        "root": ("/", "the root scope"),
+        "subscription": (subscription, "a whole subscription"),
+        "resource-group": (f"{subscription}/resourceGroups/{group}", "a whole resource group"),
+        "another-vault": (
+            vault_id.replace(f"/vaults/{vault}", "/vaults/elsewhere-vault"),
+            "vault elsewhere-vault, which this stack neither declares nor brings",
+        ),
+        "vault-name-as-prefix": (f"{vault_id}x", f"vault {vault}x, which this stack neither"),
+        "same-name-in-another-group": (
+            vault_id.replace(f"/resourceGroups/{group}/", "/resourceGroups/other-rg/"),
+            f"vault {vault}, which this stack neither declares nor brings",
+        ),
+        "another-key-of-the-vault": (
+            f"{vault_id}/keys/another-key",
+            f"key another-key of vault {vault}, which this stack does not declare",
+        ),
+        "keys-without-separator": (f"{vault_id}/keysadobe-cmk", "not a vault or a key of one"),
+        "below-the-key": (f"{vault_id}/keys/adobe-cmk/versions", "not a vault or a key of one"),
+        "trailing-slash": (f"{vault_id}/", "not a vault or a key of one"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_scopes(BYO_VAULT_ID)))
+def test_adobe_role_assignment_rejects_scope_other_than_the_stacks_vault_or_key(
+    analyzer, stack, case
+):
+    role = stack.one(ROLE)
+    scope, what = _scopes(role.inputs["scope"])[case]
+    role.set("scope", scope)
+    (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
+    assert f"is at scope {scope}, " in diagnostic.message and what in diagnostic.message
+    assert "on this stack's vault or key only" in diagnostic.message
+    assert diagnostic.urn == role.urn
+
+
+def test_adobe_role_assignment_accepts_the_stacks_key_and_any_letter_case(analyzer, stack):
+    """ARM ids compare case-insensitively; the key scope is the vault's id and /keys/<key>."""
+    role = stack.one(ROLE)
+    role.set("scope", f"{role.inputs['scope']}/keys/{stack.one(KEY).outputs['keyName']}".upper())
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()
+
+
+def test_adobe_role_assignment_accepts_scope_unknown_from_the_stacks_vault(analyzer, stack):
+    """A first preview: the scope is the id of a vault not created yet."""
+    role = stack.one(ROLE)
+    role.set("scope", UNKNOWN)
+    assert stack.one(VAULT).urn in role.dependencies
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()
+
+
+def test_adobe_role_assignment_rejects_scope_unknown_from_no_vault_or_key(analyzer, stack):
+    role = stack.one(ROLE)
+    role.set("scope", UNKNOWN)
+    role.dependencies = [urn for urn in role.dependencies if urn != stack.one(VAULT).urn]
+    (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
+    assert "scope not known yet that comes from no vault or key of this stack" in (
+        diagnostic.message
+    )
+
+
+@pytest.fixture(scope="module")
+def byo_analyzer() -> Iterator[Analyzer]:
+    """The analyzer as the CLI starts it for the bring-your-own-key stack: with its config."""
+    with running_analyzer(BYO_CONFIG) as pack:
+        yield pack
+
+
+@pytest.mark.parametrize(
+    ("scope", "what"),
+    [
+        (
+            BYO_VAULT_ID.replace("/vaults/byo-vault", "/vaults/byo-vault2"),
+            "vault byo-vault2, which this stack neither declares nor brings (its vaults: "
+            "byo-vault)",
+        ),
+        (
+            BYO_VAULT_ID.replace("/byo-rg/", "/other-rg/"),
+            "vault byo-vault, which this stack neither declares nor brings",
+        ),
+        (f"{BYO_VAULT_ID}/keys/other-key", "key other-key of vault byo-vault"),
+        (BYO_VAULT_ID.split("/resourceGroups/")[0], "a whole subscription"),
+    ],
+    ids=["another-vault", "another-group", "another-key", "subscription"],
+)
+def test_adobe_role_assignment_holds_a_brought_key_to_its_settings(byo_analyzer, scope, what):
+    """A brought vault is no resource of the stack: its settings (existingVaultId with
+    existingKeyId), which the CLI hands the pack, say where it is, whole id compared."""
+    brought = Stack.of(run_main(BYO_CONFIG))
+    role = brought.one(ROLE)
+    assert role.inputs["scope"] == BYO_VAULT_ID, role.urn
+    role.set("scope", scope)
+    (diagnostic,) = byo_analyzer.check(brought).only("adobe-role-assignment")
+    assert what in diagnostic.message
+
+
+def test_adobe_role_assignment_accepts_the_brought_key_itself(byo_analyzer):
+    brought = Stack.of(run_main(BYO_CONFIG))
+    brought.one(ROLE).set("scope", f"{BYO_VAULT_ID}/keys/byo-key".lower())
+    verdict = byo_analyzer.check(brought)
+    assert verdict.diagnostics == [], verdict.describe()
+
+
+def test_adobe_role_assignment_refuses_a_brought_vault_the_settings_do_not_name(analyzer):
+    """Without the stack's settings, a vault the stack does not declare is nobody's."""
+    (diagnostic,) = analyzer.check(Stack.of(run_main(BYO_CONFIG))).only("adobe-role-assignment")
+    assert "vault byo-vault, which this stack neither declares nor brings" in diagnostic.message

@@ -32,9 +32,19 @@ def stack() -> Stack:
     return restricted_stack()
 
 
+BYOK_CONFIG = valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID)
+
+
+@pytest.fixture(scope="module")
+def byok_analyzer() -> Iterator[Analyzer]:
+    """The analyzer as the CLI starts it for the bring-your-own-key stack: with its config."""
+    with running_analyzer(BYOK_CONFIG) as pack:
+        yield pack
+
+
 def byok_stack() -> Stack:
     """The program's bring-your-own-key stack: no vault of its own."""
-    return Stack.of(run_main(valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID)))
+    return Stack.of(run_main(BYOK_CONFIG))
 
 
 # --- the BYOK configuration's key --------------------------------------------------------------
@@ -85,16 +95,16 @@ def test_byok_config_key_in_stack_rejects_identifier_unknown_from_no_key(analyze
     assert "comes from no key of this stack" in diagnostic.message
 
 
-def test_byok_config_key_in_stack_not_applicable_to_bring_your_own_key(analyzer):
-    verdict = analyzer.check(byok_stack())
+def test_byok_config_key_in_stack_not_applicable_to_bring_your_own_key(byok_analyzer):
+    verdict = byok_analyzer.check(byok_stack())
     assert verdict.diagnostics == [], verdict.describe()
     assert "bring-your-own-key" in verdict.not_applicable["byok-config-key-in-stack"]
 
 
-def test_byok_config_key_in_stack_rejects_malformed_brought_key(analyzer):
+def test_byok_config_key_in_stack_rejects_malformed_brought_key(byok_analyzer):
     brought = byok_stack()
     brought.one(BYOK).set("keyIdentifier", BYO_KEY_ID.rsplit("/", 1)[0])
-    (diagnostic,) = analyzer.check(brought).only("byok-config-key-in-stack")
+    (diagnostic,) = byok_analyzer.check(brought).only("byok-config-key-in-stack")
     assert "is not a versioned Key Vault key identifier" in diagnostic.message
 
 

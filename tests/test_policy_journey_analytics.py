@@ -156,14 +156,32 @@ def test_journey_analytics_grant_depending_on_the_platform_vault_is_refused_in_p
     assert platform(stack, VAULT).name in diagnostic.message
 
 
-def test_journey_analytics_brought_keys_in_one_vault_are_refused(analyzer):
+def test_journey_analytics_brought_keys_in_one_vault_are_refused():
     config = valid_config(
         journeyAnalyticsKey=True, existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID, **CJA_BYOK
     )
     stack = Stack.of(run_main(config))
-    assert analyzer.check(stack).diagnostics == [], analyzer.check(stack).describe()
-    role = cja(stack, ROLE)
-    assert role.inputs["scope"] != BYO_VAULT_ID, role.urn
-    role.set("scope", BYO_VAULT_ID)
-    (diagnostic,) = analyzer.check(stack).only("journey-analytics-vault-separate")
+    with running_analyzer(config) as analyzer:
+        compliant = analyzer.check(stack)
+        assert compliant.diagnostics == [], compliant.describe()
+        role = cja(stack, ROLE)
+        assert role.inputs["scope"] != BYO_VAULT_ID, role.urn
+        role.set("scope", BYO_VAULT_ID)
+        (diagnostic,) = analyzer.check(stack).only("journey-analytics-vault-separate")
     assert "vault byo-vault" in diagnostic.message
+
+
+def test_journey_analytics_grant_on_a_vault_other_than_its_brought_one_is_refused():
+    """The brought Journey Analytics vault is where its settings say, whole id compared."""
+    config = valid_config(journeyAnalyticsKey=True, **CJA_BYOK)
+    stack = Stack.of(run_main(config))
+    brought = CJA_BYOK["journeyAnalyticsExistingVaultId"]
+    with running_analyzer(config) as analyzer:
+        compliant = analyzer.check(stack)
+        assert compliant.diagnostics == [], compliant.describe()
+        role = cja(stack, ROLE)
+        assert role.inputs["scope"] == brought, role.urn
+        role.set("scope", brought.replace("/vaults/", "/vaults/not-"))
+        (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
+    assert "which this stack neither declares nor brings" in diagnostic.message
+    assert diagnostic.urn == role.urn
