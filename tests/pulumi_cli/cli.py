@@ -105,10 +105,13 @@ class Project:
                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def config_set(self, stack: str, values: Mapping[str, str], secret: Sequence[str] = ()) -> None:
-        """`pulumi config set` for each value (`--secret` for the keys in `secret`)."""
+        """`pulumi config set` for each value; the keys in `secret` with `--secret`, the value
+        on standard input (not in the process list), as a user answers the prompt."""
         for key, value in values.items():
-            flags = ["--secret"] if key in secret else []
-            self.run("config", "set", "--stack", stack, *flags, key, value)
+            if key in secret:
+                self.run("config", "set", "--stack", stack, "--secret", key, input=value)
+            else:
+                self.run("config", "set", "--stack", stack, "--", key, value)
 
     def outputs(self, stack: str, *flags: str) -> dict[str, Any]:
         """`pulumi stack output --json` as a dict."""
