@@ -47,16 +47,30 @@ ALERTS: dict[str, AlertText] = {
             "'Key access failure' and may treat the key as withdrawn. Run the alert's query, read "
             "HttpStatus and ResultDescription, and restore access now: the key enabled and not "
             "expired, Adobe's role assignment on the vault, the firewall allowing Adobe's address."
+            " (Throttling, 429, is not counted here: it has its own alert.)"
         ),
         anchor="alert-adobe-refused-a-key-operation",
+    ),
+    "adobe-throttled": AlertText(
+        what="Key Vault throttled Adobe's key operations on the customer-managed key",
+        severity=2,
+        do=(
+            "The vault answered Adobe 429 (too many requests): Adobe's calls wait and are "
+            "retried, and if it lasts Adobe will report 'Key access failure'; access itself is "
+            "intact. Run the alert's query: Key Vault limits each vault, and the subscription's "
+            "vaults in a region together, so move other busy callers to vaults of their own; if "
+            "Adobe alone is that busy, ask Adobe."
+        ),
+        anchor="alert-adobe-was-throttled",
     ),
     "key-changed": AlertText(
         what="The customer-managed key was disabled, deleted or changed",
         severity=1,
         do=(
-            "A disabled or deleted key cuts Adobe off, and Adobe may then purge the organisation's "
-            "data. Run the alert's query to see who did what; if it was not a planned change, "
-            "re-enable or recover the key at once."
+            "A disabled, deleted or purged key cuts Adobe off, and Adobe may then purge the "
+            "organisation's data; a recovered or restored key may not be the one Adobe had. Run "
+            "the alert's query to see who did what; if it was not a planned change, re-enable or "
+            "recover the key at once."
         ),
         anchor="alert-the-key-was-disabled-deleted-or-changed",
     ),
