@@ -10,8 +10,14 @@
 - :class:`HsmKeyAccess`: Adobe's service principal as :class:`~components.adobe_access.
   AdobeKeyAccess` makes it, and the local role Managed HSM Crypto Service Encryption User on the
   key's scope ``/keys/<name>`` (:class:`~providers.hsm_role_assignment.ManagedHsmRoleAssignment`),
-  named deterministically. The role is on the key, never the whole HSM: an HSM is shared by many
-  workloads, and ``/`` or ``/keys`` would give Adobe all their keys. Protected like the vault's.
+  named deterministically and seeded with this stack (Pulumi organisation, project and stack,
+  Adobe org id: :func:`~providers.hsm.grants.stack_grant_name`), so that two stacks on one HSM
+  never share an assignment and one's destroy never removes the other's grant. The role is on the
+  key, never the whole HSM: an HSM is shared by many workloads, and ``/`` or ``/keys`` would give
+  Adobe all their keys. Protected like the vault's.
+
+The HSM's address is normalised here (:func:`~providers.hsm.models.normal_hsm_uri`), whether it
+came from the settings or from ARM's lookup.
 
 The program never creates or activates an HSM (docs/runbooks.md, "Managed HSM").
 """
@@ -28,13 +34,11 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import keyvault
 
 from cmk_facts import ADOBE_ADDRESS, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
-from components.adobe_access import (
-    GRANTING_MODES,
-    look_up_service_principal,
-    role_assignment_name,
-)
+from components.adobe_access import GRANTING_MODES, look_up_service_principal
 from components.key_vault import KeyReference
 from components.settings import ManagedHsm
+from providers.hsm.grants import stack_grant_name
+from providers.hsm.models import normal_hsm_uri
 from providers.hsm_key import ManagedHsmKey, ManagedHsmKeyArgs
 from providers.hsm_role_assignment import ManagedHsmRoleAssignment, ManagedHsmRoleAssignmentArgs
 
@@ -78,13 +82,14 @@ class CmkManagedHsm(pulumi.ComponentResource):
             problem = hsm_problem(found.properties)
             if problem:
                 raise pulumi.RunError(f"adobe-cmk:managedHsmId {problem}")
-            uri = uri or str(found.properties.hsm_uri or "").rstrip("/")
+            uri = uri or str(found.properties.hsm_uri or "")
         else:
             pulumi.log.warn(
                 "adobe-cmk:managedHsmUri without managedHsmId: the HSM's activation, purge "
                 "protection and network are not checked at preview (no ARM read)",
                 resource=self,
             )
+        uri = normal_hsm_uri(uri or "")
         if not uri:
             raise pulumi.RunError("adobe-cmk:managedHsmId names an HSM without an hsmUri")
         self.hsm_uri = pulumi.Output.from_input(uri)
@@ -122,6 +127,9 @@ class HsmKeyAccessArgs:
     consent_url: pulumi.Input[str]
     """Quoted when the ``existing`` principal is missing."""
     protect: bool
+    org_id: str = ""
+    """The Adobe organisation: part of what names this stack's assignment (with the Pulumi
+    organisation, project and stack)."""
 
 
 class HsmKeyAccess(pulumi.ComponentResource):
@@ -157,6 +165,7 @@ class HsmKeyAccess(pulumi.ComponentResource):
             ).apply(lambda values: look_up_service_principal(values[0], values[1], self))
         scope = f"/keys/{args.key_name}"
         role = HSM_CRYPTO_SERVICE_ENCRYPTION_USER
+        owner = stack_owner(args.org_id)
         self.role_assignment = ManagedHsmRoleAssignment(
             f"{name}-hsm-crypto-user",
             ManagedHsmRoleAssignmentArgs(
@@ -166,7 +175,7 @@ class HsmKeyAccess(pulumi.ComponentResource):
                 role_definition_id=role,
                 assignment_name=pulumi.Output.all(
                     args.hsm_uri, self.service_principal_object_id
-                ).apply(lambda v: role_assignment_name(f"{v[0]}{scope}", v[1], role)),
+                ).apply(lambda v: stack_grant_name(owner, v[0], scope, v[1], role)),
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
@@ -176,6 +185,12 @@ class HsmKeyAccess(pulumi.ComponentResource):
                 "roleAssignmentId": self.role_assignment.id,
             }
         )
+
+
+def stack_owner(org_id: str) -> tuple[str, ...]:
+    """What makes this stack unique among those that may share an HSM: the Pulumi organisation
+    (``""`` when the engine gives none), project and stack, and the Adobe org id."""
+    return (pulumi.get_organization() or "", pulumi.get_project(), pulumi.get_stack(), org_id)
 
 
 def hsm_problem(properties: Any) -> str:

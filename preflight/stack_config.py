@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from cmk_facts import NAMESPACE
+from providers.platform.errors import one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 #: How long ``pulumi config`` may take (it may decrypt through a cloud backend).
@@ -67,7 +68,7 @@ def from_cli(stack: str, cli: str, root: Path = ROOT) -> StackConfig:
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
         raise ConfigUnreadable(
-            f"`pulumi config --stack {stack}` failed: {reason[:300]}",
+            f"`pulumi config --stack {stack}` failed: {one_line(reason, 300)}",
             f"`pulumi stack init {stack}` (or `scripts/up {stack}` creates it), with "
             "PULUMI_BACKEND_URL set to the stack's backend (scripts/ use ./.state by default); "
             "a local backend needs PULUMI_CONFIG_PASSPHRASE to decrypt secrets",

@@ -4,7 +4,9 @@ name it).
 Lifecycle, and the data-plane calls each step makes (:mod:`providers.hsm.client`):
 
 - ``check`` / ``diff``: offline. Another HSM, name or size **replaces** (an HSM key's type and
-  size are fixed at creation); ``tags`` are applied at creation only and a change is no change.
+  size are fixed at creation); the HSM's address is compared normalised (a change of letter case
+  or a trailing ``/`` is no change); ``tags`` are applied at creation only and a change is no
+  change.
   A key a refresh found disabled shows as a replacement of ``enabled``: on a protected key the
   preview then fails, which is the alarm (re-enable the key; docs/runbooks.md). Nothing is ever
   updated in place (an update's outputs are unknown in a real preview).
@@ -13,6 +15,9 @@ Lifecycle, and the data-plane calls each step makes (:mod:`providers.hsm.client`
   otherwise ``POST /keys/<name>/create`` (looked up again, never re-sent blindly) then GETs until
   the key is visible.
 - ``read``: one ``GET /keys/<name>``; an empty id when the key is gone.
+- every answer's ``kid`` must be ``<hsmUri>/keys/<keyName>/<32 hex>`` before it becomes
+  ``keyId`` (what Adobe is sent): one naming another vault, HSM or key fails the step, in one line
+  naming the HSM and what came back (:func:`providers.hsm.models.key_from`).
 - ``delete``: no call. Deleting the key cuts Adobe off; the component also retains it.
 
 The id is the versionless key identifier; ``keyId`` is the versioned one Adobe takes.

@@ -7,10 +7,12 @@ stale. Nothing of a configured provider is pickled into the state.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
@@ -18,8 +20,10 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from cmk_facts import GUID, HSM_SUFFIXES
 from providers.adobe_provider import is_unknown, log_to_stderr
 from providers.hsm.client import HsmClient
+from providers.hsm.models import normal_hsm_uri
 from providers.hsm.tokens import token_source
 from providers.platform.endpoints import check_endpoint, is_loopback
+from providers.platform.redaction import RedactingFilter
 
 _lock = threading.Lock()
 _clients: dict[str, HsmClient] = {}
@@ -47,8 +51,33 @@ def check_guid(props: Mapping[str, Any], name: str, failures: list[CheckFailure]
 
 
 def replaced(olds: Mapping[str, Any], news: Mapping[str, Any], names: tuple[str, ...]) -> list[str]:
-    """The inputs among ``names`` that changed (unknown counts as changed)."""
-    return [n for n in names if is_unknown(news.get(n)) or olds.get(n) != news.get(n)]
+    """The inputs among ``names`` that changed (unknown counts as changed); ``hsmUri`` is
+    compared normalised, so a change of letter case or a trailing ``/`` is no change."""
+
+    def value(props: Mapping[str, Any], name: str) -> Any:
+        found = props.get(name)
+        return normal_hsm_uri(found) if name == "hsmUri" and isinstance(found, str) else found
+
+    return [n for n in names if is_unknown(news.get(n)) or value(olds, n) != value(news, n)]
+
+
+def mask_azure_logs(stream: IO[str] | None = None) -> logging.Handler:
+    """Send the ``azure`` loggers' warnings through a masking handler (to ``stream``, stderr by
+    default), once. azure-identity logs a failed token request at WARNING with Entra's whole
+    reason; unhandled, Python's last-resort handler would print it to the provider's stderr (which
+    the CLI shows) without masking a secret it echoes."""
+    azure = logging.getLogger("azure")
+    for handler in azure.handlers:
+        if getattr(handler, "_adobe_cmk", False):
+            return handler
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("adobe-cmk: %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._adobe_cmk = True  # type: ignore[attr-defined]
+    azure.addHandler(handler)
+    azure.setLevel(logging.WARNING)
+    azure.propagate = False
+    return handler
 
 
 class HsmProvider(ResourceProvider):
@@ -60,6 +89,7 @@ class HsmProvider(ResourceProvider):
         environ = dict(os.environ)
         self._tokens_for: Callable[[str], Any] = lambda uri: token_source(uri, config.get, environ)
         log_to_stderr()
+        mask_azure_logs()
 
     def client(self, hsm_uri: str) -> HsmClient:
         """The process-wide client of the HSM at ``hsm_uri``."""

@@ -7,8 +7,10 @@ a throwaway certificate the process trusts through ``REQUESTS_CA_BUNDLE``)."""
 from __future__ import annotations
 
 import datetime
+import io
 import ipaddress
 import json
+import logging
 import ssl
 import threading
 from collections.abc import Iterator
@@ -18,12 +20,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from azure.core.exceptions import ClientAuthenticationError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from providers.hsm.tokens import OIDC_AUDIENCE, Cloud, CredentialTokens, build_credential
+from providers.hsm_provider import mask_azure_logs
 
 CLIENT = "0c0c0c0c-1111-2222-3333-444444444444"
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -41,6 +45,8 @@ class FakeIdentity(ThreadingHTTPServer):
         self.github: list[dict[str, Any]] = []
         self.entra: list[dict[str, list[str]]] = []
         self.tls = False
+        #: When set, Entra refuses every token request with this ``error_description``.
+        self.refusal: str | None = None
         #: Where the plain-http twin serving GitHub's endpoint listens.
         self.github_base = ""
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -77,6 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode())
         server.entra.append({"path": [self.path], **form})
+        if server.refusal is not None:
+            self._reply(401, {"error": "invalid_client", "error_description": server.refusal})
+            return
         # expires_in 0: the token is stale at once, so the next request goes to Entra again.
         number = len(server.entra)
         self._reply(
@@ -164,3 +173,59 @@ def test_hsm_token_chain_oidc_exchanges_a_fresh_github_assertion_per_entra_reque
     assert first["client_assertion_type"] == [
         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     ]
+
+
+def test_hsm_token_chain_a_secret_echoed_across_the_cut_is_masked_before_it(identity):
+    # Entra (here, hostile) echoes the client assertion in its refusal, placed to straddle the
+    # 400-character cut of azure-identity's message: masked first, nothing of it is left; cut
+    # first, its first characters leaked (issue 20, item 9).
+    assertion = "eyJ.fixed-oidc-assertion-4c2b9e.sig"
+    environ = {
+        "ARM_USE_OIDC": "true",
+        "ARM_CLIENT_ID": CLIENT,
+        "ARM_TENANT_ID": TENANT,
+        "ARM_OIDC_TOKEN": assertion,
+    }
+    cloud = Cloud("https://managedhsm.azure.net", identity.base)
+    credential = build_credential(cloud, lambda _key: None, environ)
+    identity.refusal = "PROBE-4f1d"
+    with pytest.raises(ClientAuthenticationError) as probe:
+        credential.get_token(SCOPE)
+    flat = " ".join(str(probe.value).split())
+    pad = "q" * (390 - flat.index("PROBE-4f1d"))
+    identity.refusal = f"{pad}{assertion} and more after it"
+    with pytest.raises(PermissionError) as caught:
+        CredentialTokens(credential, SCOPE).token()
+    message = str(caught.value)
+    assert pad in message and "\n" not in message, message
+    assert assertion[:6] not in message, message
+    assert [form["client_assertion"] for form in identity.entra] == [[assertion]] * 2
+
+
+@pytest.fixture
+def azure_logger() -> Iterator[logging.Logger]:
+    """The ``azure`` logger as a fresh provider process has it, restored afterwards."""
+    azure = logging.getLogger("azure")
+    saved = (list(azure.handlers), azure.propagate, azure.level)
+    azure.handlers = [h for h in azure.handlers if not getattr(h, "_adobe_cmk", False)]
+    yield azure
+    azure.handlers, azure.propagate, azure.level = saved[0], saved[1], saved[2]
+
+
+def test_hsm_token_chain_azure_identitys_own_warning_is_masked(identity, azure_logger):
+    # azure-identity logs the refusal itself, at WARNING, with Entra's whole text: the provider
+    # sends that through its masking handler (unhandled, it reached stderr as is).
+    assertion = "eyJ.fixed-oidc-assertion-77d1e0.sig"
+    environ = {"ARM_USE_OIDC": "true", "ARM_CLIENT_ID": CLIENT, "ARM_TENANT_ID": TENANT}
+    environ["ARM_OIDC_TOKEN"] = assertion
+    cloud = Cloud("https://managedhsm.azure.net", identity.base)
+    credential = build_credential(cloud, lambda _key: None, environ)
+    identity.refusal = f"AADSTS7000215: the assertion {assertion} is not valid"
+    stream = io.StringIO()
+    handler = mask_azure_logs(stream)
+    assert mask_azure_logs() is handler and handler in azure_logger.handlers  # once
+    with pytest.raises(PermissionError):
+        CredentialTokens(credential, SCOPE).token()
+    logged = stream.getvalue()
+    assert "AADSTS7000215: the assertion *** is not valid" in logged, logged
+    assert assertion not in logged

@@ -13,7 +13,21 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 from cmk_facts import HSM_CRYPTO_SERVICE_ENCRYPTION_USER
 from components.adobe_access import role_assignment_name
-from tests.mocks import APP, BYOK, GROUP, KEY, ROLE, SP, VAULT, AzureMocks, run_main, valid_config
+from providers.hsm.grants import stack_grant_name
+from tests.mocks import (
+    APP,
+    BYOK,
+    GROUP,
+    KEY,
+    PROJECT,
+    ROLE,
+    SP,
+    STACK,
+    VAULT,
+    AzureMocks,
+    run_main,
+    valid_config,
+)
 
 HSM_KEY = "pulumi-python:dynamic/hsm:ManagedHsmKey"
 HSM_ROLE = "pulumi-python:dynamic/hsm:ManagedHsmRoleAssignment"
@@ -103,11 +117,32 @@ def test_hsm_program_role_is_local_on_the_key_for_adobes_principal(hsm_run):
     assert role.inputs["scope"] == scope
     assert role.inputs["principalId"] == object_id
     assert role.inputs["roleDefinitionId"] == HSM_CRYPTO_SERVICE_ENCRYPTION_USER
-    assert role.inputs["assignmentName"] == role_assignment_name(
-        f"{HSM_URI}{scope}", object_id, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
+    assert role.inputs["assignmentName"] == stack_grant_name(
+        ("", PROJECT, STACK, ""), HSM_URI, scope, object_id, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
     )
     assert role.protect and not role.retain_on_delete, role.urn
     assert sp.protect and sp.retain_on_delete, sp.urn
+
+
+def test_hsm_program_two_stacks_on_one_hsm_name_their_assignments_apart(hsm_run):
+    # Same HSM, same default key name, same Adobe principal: before the seed, one shared name,
+    # which the second stack adopted and its destroy deleted (issue 20, item 4).
+    other = run_main(hsm_config(), mocks=HsmMocks(), stack="brand-b").one(HSM_ROLE)
+    mine = hsm_run.one(HSM_ROLE)
+    assert mine.inputs["principalId"] == other.inputs["principalId"]
+    shared = role_assignment_name(
+        f"{HSM_URI}/keys/adobe-cmk", mine.inputs["principalId"], HSM_CRYPTO_SERVICE_ENCRYPTION_USER
+    )
+    names = {mine.inputs["assignmentName"], other.inputs["assignmentName"], shared}
+    assert len(names) == 3
+    again = run_main(hsm_config(), mocks=HsmMocks()).one(HSM_ROLE)
+    assert again.inputs["assignmentName"] == mine.inputs["assignmentName"]
+
+
+def test_hsm_program_normalises_the_hsm_uri_arm_gives():
+    run = run_main(hsm_config(), mocks=HsmMocks(hsmUri="https://HSM-Shared.managedhsm.azure.net/"))
+    assert run.one(HSM_KEY).inputs["hsmUri"] == HSM_URI
+    assert run.one(HSM_ROLE).inputs["hsmUri"] == HSM_URI
 
 
 def test_hsm_program_byok_waits_for_the_hsm_role_and_takes_the_versioned_kid(hsm_run):

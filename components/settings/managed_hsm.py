@@ -10,7 +10,8 @@ bring-your-own-key.
   managedHSMs/<name>``; the HSM is looked up at preview (activation, purge protection, network).
 - ``managedHsmUri``: ``https://<name>.managedhsm.azure.net`` (or a sovereign cloud's suffix), for
   an HSM the deploying identity cannot read in ARM; the preview checks are then skipped. Plain
-  http is accepted only to loopback (a stand-in), by the client's own endpoint rule.
+  http is accepted only to loopback (a stand-in), by the client's own endpoint rule. The value is
+  normalised as the providers compare it (host in lower case, no trailing ``/``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from cmk_facts import HSM_SUFFIXES
 from components.settings.reader import ConfigReader
 from components.settings.values import ManagedHsm
+from providers.hsm.models import normal_hsm_uri
 from providers.platform.endpoints import check_endpoint, is_loopback
 
 #: Settings that only shape a vault (or a resource group) the program creates; with an HSM they
@@ -116,4 +118,4 @@ def _hsm_uri(r: ConfigReader, value: str) -> str:
             "managedHsmUri",
             f"is {value!r}: a Managed HSM's host is <name>.<suffix> with suffix one of {suffixes}",
         )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return normal_hsm_uri(url)

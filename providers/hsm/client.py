@@ -104,8 +104,9 @@ class HsmClient:
 
     def get_key(self, name: str) -> HsmKey | None:
         """``GET /keys/<name>`` → 200 the latest version; ``None`` on 404."""
-        answer = self._call("GET", f"/keys/{name}", expect=(200, 404))
-        return None if answer.status == 404 else self._read(answer, key_from, "GET", name)
+        path = f"/keys/{name}"
+        answer = self._call("GET", path, expect=(200, 404))
+        return None if answer.status == 404 else self._key(answer, name, "GET", path)
 
     def create_key(self, name: str, key_size: int, tags: dict[str, str]) -> HsmKey:
         """``POST /keys/<name>/create`` → 200, an RSA-HSM key for wrapKey and unwrapKey.
@@ -132,7 +133,7 @@ class HsmClient:
                     answer = None
                     cause = str(exc)
                 if answer is not None and answer.status == 200:
-                    return self._read(answer, key_from, "POST", path)
+                    return self._key(answer, name, "POST", path)
                 if answer is not None and answer.status == 409:
                     raise HsmConflictError(
                         f"key {name} exists soft-deleted in the HSM: recover it (az keyvault key "
@@ -268,6 +269,10 @@ class HsmClient:
             raise HsmUnexpectedAnswerError(
                 str(exc), method=method, path=path, status=answer.status
             ) from None
+
+    def _key(self, answer: Answer, name: str, method: str, path: str) -> HsmKey:
+        """The key in an answer, its ``kid`` proven to name key ``name`` in this HSM."""
+        return self._read(answer, lambda body: key_from(body, self.base_url, name), method, path)
 
     def _wait(self, look: Callable[[], T | None], what: str, path: str) -> T:
         with deadline(CALL_SECONDS):

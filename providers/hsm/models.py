@@ -2,6 +2,9 @@
 
 Key identifiers: ``kid`` is versioned, ``https://<hsm>.managedhsm.azure.net/keys/<name>/<32 hex>``
 (what Adobe's BYOK configuration takes); :attr:`HsmKey.versionless` drops the version.
+An HSM's address is compared normalised (:func:`normal_hsm_uri`: scheme and host in lower case,
+no default port, no trailing ``/``), and a ``kid`` must name the key asked for in the HSM asked
+(:func:`kid_problem`) before it becomes the key identifier sent to Adobe.
 Role definitions are compared by their trailing GUID, case-insensitively: the HSM and its tools
 write them with or without a leading ``/`` and with ``/`` or ``/keys`` before ``providers``.
 """
@@ -12,8 +15,10 @@ import base64
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from cmk_facts import KEY_VERSION
+from providers.platform.errors import one_line
 
 #: The data-plane API version the client speaks.
 API_VERSION = "7.5"
@@ -90,6 +95,46 @@ def normal_scope(scope: str) -> str:
     return "/" + scope.strip("/")
 
 
+def normal_hsm_uri(uri: str) -> str:
+    """``uri`` as compared: scheme and host in lower case, no default port, no trailing ``/``.
+    ``https://HSM-Shared.managedhsm.azure.net:443/`` → ``https://hsm-shared.managedhsm.azure.net``;
+    any text is accepted (a value that is no URL is only lower-cased and stripped of ``/``)."""
+    text = str(uri or "").strip()
+    parts = urlsplit(text)
+    if not parts.scheme or not parts.netloc:
+        return text.rstrip("/").lower()
+    scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
+    default = {"https": ":443", "http": ":80"}.get(scheme, "")
+    if default and netloc.endswith(default):
+        netloc = netloc.removesuffix(default)
+    rest = parts.path.rstrip("/")
+    if parts.query:
+        rest += f"?{parts.query}"
+    if parts.fragment:
+        rest += f"#{parts.fragment}"
+    return f"{scheme}://{netloc}{rest}"
+
+
+def kid_problem(kid: str, hsm_uri: str, key_name: str) -> str:
+    """``""`` when ``kid`` is exactly ``<hsm_uri>/keys/<key_name>/<32 hex>`` (the HSM's address
+    compared normalised, the key name case-insensitively as the HSM treats names), else what
+    is wrong, for a message: a kid naming another vault, HSM or key must never reach Adobe."""
+    parts = urlsplit(kid)
+    if parts.query or parts.fragment:
+        return "it carries a query or fragment"
+    base = normal_hsm_uri(f"{parts.scheme}://{parts.netloc}") if parts.netloc else ""
+    if base != normal_hsm_uri(hsm_uri):
+        return f"it names {one_line(base, 80) or 'no address'}, not this HSM"
+    segments = parts.path.split("/")
+    if len(segments) != 4 or segments[:2] != ["", "keys"]:
+        return "its path is not /keys/<name>/<version>"
+    if segments[2].lower() != key_name.lower():
+        return f"it names key {one_line(segments[2], 80)}, not {key_name}"
+    if not KEY_VERSION.match(segments[3]):
+        return "its version is not 32 hex digits"
+    return ""
+
+
 def parse_json(content: bytes) -> dict[str, Any]:
     try:
         body = json.loads(content)
@@ -100,20 +145,28 @@ def parse_json(content: bytes) -> dict[str, Any]:
     return body
 
 
-def key_from(body: dict[str, Any]) -> HsmKey:
-    """A key bundle ``{key: {kid, kty, key_ops, n, e}, attributes: {enabled, …}}``."""
+def key_from(body: dict[str, Any], hsm_uri: str, name: str) -> HsmKey:
+    """A key bundle ``{key: {kid, kty, key_ops, n, e}, attributes: {enabled, …}}`` answered for
+    key ``name`` by the HSM at ``hsm_uri``. Its ``kid`` becomes the key identifier sent to Adobe,
+    so one that is not exactly that key's (:func:`kid_problem`: another vault, HSM or key, no
+    version) is a :class:`ShapeError` naming the HSM and what came back (masked, then cut)."""
     key, attributes = body.get("key"), body.get("attributes") or {}
     if not isinstance(key, dict) or not isinstance(attributes, dict):
         raise ShapeError("the answer has no key")
-    kid = key.get("kid")
-    parts = kid.split("/") if isinstance(kid, str) else []
-    if len(parts) < 6 or parts[-3] != "keys" or not KEY_VERSION.match(parts[-1]):
-        raise ShapeError(f"the key's kid {str(kid)[:200]!r} is not a versioned key identifier")
+    kid = str(key.get("kid") or "")
+    problem = kid_problem(kid, hsm_uri, name)
+    if problem:
+        hsm = normal_hsm_uri(hsm_uri)
+        raise ShapeError(
+            f"the HSM {hsm} answered key {name} with kid '{one_line(kid, 200)}', not "
+            f"{hsm}/keys/{name}/<32 hex digits> ({problem}): it is neither kept nor sent to Adobe"
+        )
     ops = key.get("key_ops") or []
+    _, _, key_name, version = urlsplit(kid).path.split("/")
     return HsmKey(
-        kid=str(kid),
-        name=parts[-2],
-        version=parts[-1],
+        kid=kid,
+        name=key_name,
+        version=version,
         kty=str(key.get("kty") or ""),
         key_size=_modulus_bits(key.get("n")),
         key_ops=tuple(str(op) for op in ops) if isinstance(ops, list) else (),

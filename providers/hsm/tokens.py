@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from providers.platform.endpoints import check_endpoint, is_loopback
+from providers.platform.errors import one_line
 from providers.platform.http import build_session, deadline, send
 from providers.platform.redaction import register
 
@@ -120,9 +121,10 @@ class CredentialTokens:
                 try:
                     access = self.credential.get_token(self.scope)
                 except Exception as exc:
-                    # azure-identity's messages name the credential and Entra's reason, never
-                    # the secret; they may run to many lines.
-                    reason = " ".join(str(exc).split())[:400]
+                    # azure-identity's messages name the credential and Entra's reason and may
+                    # run to many lines; an echo of a secret is masked *before* the cut, or one
+                    # straddling it would keep its first characters.
+                    reason = one_line(str(exc), 400)
                     raise PermissionError(
                         f"no Managed HSM token ({type(self.credential).__name__}): {reason}"
                     ) from None

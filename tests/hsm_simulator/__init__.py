@@ -14,7 +14,8 @@ What it models (``/work``'s reference notes on Managed HSM, section 6, and docs/
   ``principalId eq`` (key-scoped ones hidden when listing at ``/``); an unknown role → 400
   ``BadParameter`` "Unkown role definition";
 - faults: N 404s after a write, N 200s after a DELETE, transient "Unkown role definition",
-  429/503 with ``Retry-After``, dropped connections;
+  429/503 with ``Retry-After``, dropped connections; a hostile HSM whose key bundles carry a
+  ``kid`` of its choosing (``state.hostile_kid``);
 - a request log without any token.
 """
 

@@ -51,6 +51,9 @@ class HsmState:
 
     base_url: str = ""
     activation: str = "Active"
+    #: A hostile (or broken) HSM: every key bundle's ``kid`` is this template, with ``{base}``,
+    #: ``{name}`` and ``{version}`` filled in (e.g. another vault's address).
+    hostile_kid: str | None = None
     keys: dict[str, list[KeyVersion]] = field(default_factory=dict)
     deleted_keys: dict[str, list[KeyVersion]] = field(default_factory=dict)
     assignments: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
@@ -82,7 +85,9 @@ class HsmState:
     def key_bundle(self, name: str, version: KeyVersion) -> dict[str, Any]:
         return {
             "key": {
-                "kid": f"{self.base_url}/keys/{name}/{version.version}",
+                "kid": (self.hostile_kid or "{base}/keys/{name}/{version}").format(
+                    base=self.base_url, name=name, version=version.version
+                ),
                 "kty": version.kty,
                 "key_ops": list(version.key_ops),
                 "n": version.n,
