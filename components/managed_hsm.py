@@ -11,10 +11,10 @@
   AdobeKeyAccess` makes it, and the local role Managed HSM Crypto Service Encryption User on the
   key's scope ``/keys/<name>`` (:class:`~providers.hsm_role_assignment.ManagedHsmRoleAssignment`),
   named deterministically and seeded with this stack (Pulumi organisation, project and stack,
-  Adobe org id: :func:`~providers.hsm.grants.stack_grant_name`), so that two stacks on one HSM
-  never share an assignment and one's destroy never removes the other's grant. The role is on the
-  key, never the whole HSM: an HSM is shared by many workloads, and ``/`` or ``/keys`` would give
-  Adobe all their keys. Protected like the vault's.
+  and ``org_id`` when given: :func:`~providers.hsm.grants.stack_grant_name`), so that two stacks
+  on one HSM never share an assignment and one's destroy never removes the other's grant. The
+  role is on the key, never the whole HSM: an HSM is shared by many workloads, and ``/`` or
+  ``/keys`` would give Adobe all their keys. Protected like the vault's.
 
 The HSM's address is normalised here (:func:`~providers.hsm.models.normal_hsm_uri`), whether it
 came from the settings or from ARM's lookup.

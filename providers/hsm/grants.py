@@ -2,8 +2,9 @@
 
 An HSM is shared: several stacks (several Adobe organisations) may grant the same principal the
 same role on the same ``/keys/<name>``. So the name is seeded with what makes the *stack* unique
-(:func:`stack_grant_name`: Pulumi organisation, project and stack, Adobe org id, with the HSM,
-scope, principal and role): two stacks never derive the same name, and each destroys only its own.
+(:func:`stack_grant_name`: the Pulumi organisation, project and stack, and the Adobe org id when
+the caller gives it, with the HSM, scope, principal and role): two stacks never derive the same
+name, and each destroys only its own.
 
 Ownership, as :class:`~providers.hsm_role_assignment.ManagedHsmRoleAssignmentProvider` records it
 (output ``adopted``):
