@@ -7,6 +7,6 @@ application is registered and what Adobe holds under ``configName``. Each check 
 ✓ or ✗ and, for a ✗, the fix (:mod:`.fixes`, :mod:`.report`). Only GETs and the IMS token POST
 are sent; nothing is changed anywhere, and no secret is printed.
 
-:mod:`.offline` is ``scripts/up``'s helper for the offline stack: it starts the simulator when
-the stack points at a loopback URL where nothing listens.
+:mod:`.offline` is the offline stack's (a loopback ``platformUrl``): both scripts run it against a
+simulator they start on its port, with the simulator's own credential, and ``scripts/up``.
 """

@@ -5,6 +5,7 @@ and the token POST) and that no secret is printed."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from components.settings import Settings, SettingsError
 from preflight.__main__ import preflight
 from preflight.report import exit_status, render
 from providers import credentials
-from tests.simulator import Fault, PlatformSimulator
+from tests.simulator import TOKEN_PATH, Fault, PlatformSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "preflight"
@@ -33,13 +34,30 @@ def _fresh_token_sources():
     credentials.forget_all()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def stack_config(sim: PlatformSimulator, **overrides: Any) -> dict[str, Any]:
     """The offline stack's config (Pulumi.sim.yaml's shape) pointing at ``sim``."""
+    return offline_config(sim.url, org_id=sim.org_id, client_id=sim.client_id, **overrides)
+
+
+def offline_config(
+    url: str,
+    *,
+    org_id: str = "1234ABCD5678@AdobeOrg",
+    client_id: str = "sim-client-id",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """The offline stack's config for a simulator at ``url`` (the defaults: one started later)."""
     config: dict[str, Any] = {
-        "adobe-cmk:orgId": sim.org_id,
-        "adobe-cmk:clientId": sim.client_id,
-        "adobe-cmk:platformUrl": sim.url,
-        "adobe-cmk:imsUrl": sim.ims_url,
+        "adobe-cmk:orgId": org_id,
+        "adobe-cmk:clientId": client_id,
+        "adobe-cmk:platformUrl": url,
+        "adobe-cmk:imsUrl": url + TOKEN_PATH,
         "adobe-cmk:existingKeyId": KEY_ID,
         "adobe-cmk:existingVaultId": (
             "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sim-rg/"
@@ -70,7 +88,7 @@ def run(
 ):
     write_stack(tmp_path, stack_config(sim, **overrides))
     environ = {"ADOBE_CLIENT_SECRET": sim.client_secret} if env is None else env
-    checks = preflight("t", environ, root=tmp_path, cli="", seconds=SECONDS)
+    checks = preflight("t", environ, root=tmp_path, cli="", seconds=SECONDS, simulator=sim)
     return checks, render(checks)
 
 
@@ -111,31 +129,40 @@ def test_preflight_all_pass_exits_zero_with_gets_and_the_token_post_only(tmp_pat
     assert_no_secret(simulator, output)
 
 
-def test_preflight_script_prints_checks_and_exits_by_their_outcome(tmp_path, simulator):
-    write_stack(tmp_path, stack_config(simulator))
+def test_preflight_script_prints_checks_and_exits_by_their_outcome(tmp_path):
+    """The script on an offline stack: a simulator of its own on the stack's port, with its own
+    credential (an exported secret is not sent), one line per check, the exit status."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ADOBE_", "PULUMI_"))}
-    env = {**base, "PATH": os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"}
+    env = {
+        **base,
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin",
+        "ADOBE_CLIENT_SECRET": "not-the-secret",
+    }
 
-    def script(secret: str) -> subprocess.CompletedProcess[str]:
+    def script(**overrides: Any) -> subprocess.CompletedProcess[str]:
+        write_stack(tmp_path, offline_config(url, **overrides))
         return subprocess.run(
             [str(SCRIPT), "t", "--stack-dir", str(tmp_path), "--timeout", str(SECONDS)],
-            env={**env, "ADOBE_CLIENT_SECRET": secret},
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
 
-    passed = script(simulator.client_secret)
+    passed = script()
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert passed.stdout.count("✓") == 6
-    failed = script("not-the-secret")
+    assert passed.stdout.count("✓") == 7
+    assert f"✓ simulator of this run: started at {url}" in passed.stdout
+    assert "✓ IMS issues a token: client sim-client-id" in passed.stdout
+    failed = script(orgId="not-an-org")
     assert failed.returncode == 1
-    assert "✗ IMS issues a token" in failed.stdout and "[invalid_client]" in failed.stdout
+    assert "✗ settings valid" in failed.stdout
     for result in (passed, failed):
-        assert_no_secret(simulator, result.stdout + result.stderr)
         assert "not-the-secret" not in result.stdout + result.stderr
-    assert_only_reads(simulator)
+        assert "sim-client-secret" not in result.stdout + result.stderr
 
 
 # ---- settings -----------------------------------------------------------------------------------
@@ -159,7 +186,7 @@ def test_preflight_secret_encrypted_in_stack_file_is_named_without_the_cli(tmp_p
     config = stack_config(simulator)
     config["adobe-cmk:clientSecret"] = {"secure": "v1:AAAAencryptedAAAA"}
     write_stack(tmp_path, config)
-    checks = preflight("t", {}, root=tmp_path, cli="", seconds=SECONDS)
+    checks = preflight("t", {}, root=tmp_path, cli="", seconds=SECONDS, simulator=simulator)
     output = render(checks)
     assert "encrypted adobe-cmk:clientSecret cannot be read without the CLI" in output
     settings = by_name(checks, "settings")
@@ -167,7 +194,8 @@ def test_preflight_secret_encrypted_in_stack_file_is_named_without_the_cli(tmp_p
     assert "cannot be read without the Pulumi CLI" in settings.fix
     # With the secret in the environment, the same stack file passes.
     credentials.forget_all()
-    checks = preflight("t", {"ADOBE_CLIENT_SECRET": simulator.client_secret}, root=tmp_path, cli="")
+    environ = {"ADOBE_CLIENT_SECRET": simulator.client_secret}
+    checks = preflight("t", environ, root=tmp_path, cli="", simulator=simulator)
     assert exit_status(checks) == 0, render(checks)
 
 
@@ -200,7 +228,7 @@ def fake_cli(tmp_path: Path, config: dict[str, Any]) -> str:
 def test_preflight_reads_config_through_the_cli_secrets_included(tmp_path, simulator):
     config = {**stack_config(simulator), "adobe-cmk:clientSecret": simulator.client_secret}
     cli = fake_cli(tmp_path, config)
-    checks = preflight("t", {}, root=tmp_path, cli=cli, seconds=SECONDS)
+    checks = preflight("t", {}, root=tmp_path, cli=cli, seconds=SECONDS, simulator=simulator)
     output = render(checks)
     assert exit_status(checks) == 0, output
     assert "from `pulumi config --stack t`" in output

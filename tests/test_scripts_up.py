@@ -66,6 +66,7 @@ def stack_file(root: Path, stack: str, platform_url: str | None) -> None:
     config = {"adobe-cmk:orgId": "1234ABCD5678@AdobeOrg"}
     if platform_url is not None:
         config["adobe-cmk:platformUrl"] = platform_url
+        config["adobe-cmk:imsUrl"] = f"{platform_url}/ims/token/v3"
     (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
 
 
@@ -98,19 +99,19 @@ def test_the_repository_stacks_run_with_the_policy_pack_as_named_in_the_pipeline
 
 
 def test_up_of_a_loopback_stack_of_any_name_runs_no_policy_pack(tmp_path):
-    # Something already listens on the stack's port (a simulator the user started), so run_up
-    # starts none: only the policy decision is under test.
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        stack_file(tmp_path, "demo", f"http://127.0.0.1:{listener.getsockname()[1]}")
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir()
-        log = tmp_path / "cli.log"
-        (bin_dir / "pulumi").write_text(FAKE_CLI.format(python=sys.executable, log=str(log)))
-        (bin_dir / "pulumi").chmod(0o755)
-        env = {"PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin"}
-        assert run_up("demo", ["--yes"], environ=env, root=tmp_path) == 0
+    # run_up starts a simulator of its own on the stack's port, free here: only the policy
+    # decision is under test.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stack_file(tmp_path, "demo", f"http://127.0.0.1:{port}")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "cli.log"
+    (bin_dir / "pulumi").write_text(FAKE_CLI.format(python=sys.executable, log=str(log)))
+    (bin_dir / "pulumi").chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin"}
+    assert run_up("demo", ["--yes"], environ=env, root=tmp_path) == 0
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     (up,) = [c for c in calls if c[:1] == ["up"]]
     assert up == ["up", "--stack", "demo", "--yes"], up
