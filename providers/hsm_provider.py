@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
@@ -23,7 +22,6 @@ from providers.hsm.client import HsmClient
 from providers.hsm.models import normal_hsm_uri
 from providers.hsm.tokens import token_source
 from providers.platform.endpoints import check_endpoint, is_loopback
-from providers.platform.redaction import RedactingFilter
 
 _lock = threading.Lock()
 _clients: dict[str, HsmClient] = {}
@@ -61,23 +59,18 @@ def replaced(olds: Mapping[str, Any], news: Mapping[str, Any], names: tuple[str,
     return [n for n in names if is_unknown(news.get(n)) or value(olds, n) != value(news, n)]
 
 
-def mask_azure_logs(stream: IO[str] | None = None) -> logging.Handler:
-    """Send the ``azure`` loggers' warnings through a masking handler (to ``stream``, stderr by
-    default), once. azure-identity logs a failed token request at WARNING with Entra's whole
-    reason; unhandled, Python's last-resort handler would print it to the provider's stderr (which
-    the CLI shows) without masking a secret it echoes."""
+def mask_azure_logs() -> None:
+    """Send the ``azure`` loggers' warnings through the providers' masking handler
+    (:func:`~providers.adobe_provider.log_to_stderr`). azure-identity logs a failed token request
+    at WARNING with Entra's whole reason; unhandled, Python's last-resort handler would print it
+    to the provider's stderr (which the CLI shows) without masking a secret it echoes."""
+    log_to_stderr()
     azure = logging.getLogger("azure")
-    for handler in azure.handlers:
-        if getattr(handler, "_adobe_cmk", False):
-            return handler
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("adobe-cmk: %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
-    handler._adobe_cmk = True  # type: ignore[attr-defined]
-    azure.addHandler(handler)
+    for handler in logging.getLogger("providers").handlers:
+        if getattr(handler, "_adobe_cmk", False) and handler not in azure.handlers:
+            azure.addHandler(handler)
     azure.setLevel(logging.WARNING)
     azure.propagate = False
-    return handler
 
 
 class HsmProvider(ResourceProvider):
@@ -88,7 +81,6 @@ class HsmProvider(ResourceProvider):
         config = req.config
         environ = dict(os.environ)
         self._tokens_for: Callable[[str], Any] = lambda uri: token_source(uri, config.get, environ)
-        log_to_stderr()
         mask_azure_logs()
 
     def client(self, hsm_uri: str) -> HsmClient:

@@ -204,12 +204,15 @@ def test_hsm_token_chain_a_secret_echoed_across_the_cut_is_masked_before_it(iden
 
 @pytest.fixture
 def azure_logger() -> Iterator[logging.Logger]:
-    """The ``azure`` logger as a fresh provider process has it, restored afterwards."""
-    azure = logging.getLogger("azure")
-    saved = (list(azure.handlers), azure.propagate, azure.level)
-    azure.handlers = [h for h in azure.handlers if not getattr(h, "_adobe_cmk", False)]
-    yield azure
-    azure.handlers, azure.propagate, azure.level = saved[0], saved[1], saved[2]
+    """The ``azure`` logger as a fresh provider process has it; it and the providers' logger
+    (which :func:`mask_azure_logs` sets up) are restored afterwards, for the other tests."""
+    loggers = [logging.getLogger("azure"), logging.getLogger("providers")]
+    saved = [(list(lg.handlers), lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.handlers = [h for h in lg.handlers if not getattr(h, "_adobe_cmk", False)]
+    yield loggers[0]
+    for lg, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+        lg.handlers, lg.propagate, lg.level = handlers, propagate, level
 
 
 def test_hsm_token_chain_azure_identitys_own_warning_is_masked(identity, azure_logger):
@@ -221,11 +224,17 @@ def test_hsm_token_chain_azure_identitys_own_warning_is_masked(identity, azure_l
     cloud = Cloud("https://managedhsm.azure.net", identity.base)
     credential = build_credential(cloud, lambda _key: None, environ)
     identity.refusal = f"AADSTS7000215: the assertion {assertion} is not valid"
+    mask_azure_logs()
+    mask_azure_logs()  # once: a second configure adds no second handler
+    [handler] = [h for h in azure_logger.handlers if getattr(h, "_adobe_cmk", False)]
+    assert isinstance(handler, logging.StreamHandler)
     stream = io.StringIO()
-    handler = mask_azure_logs(stream)
-    assert mask_azure_logs() is handler and handler in azure_logger.handlers  # once
-    with pytest.raises(PermissionError):
-        CredentialTokens(credential, SCOPE).token()
+    previous = handler.setStream(stream)
+    try:
+        with pytest.raises(PermissionError):
+            CredentialTokens(credential, SCOPE).token()
+    finally:
+        handler.setStream(previous)
     logged = stream.getvalue()
     assert "AADSTS7000215: the assertion *** is not valid" in logged, logged
     assert assertion not in logged
