@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from pulumi.automation import PulumiCommand
 
 from fleet import report
-from fleet.credentials import shared_credentials
+from fleet.credentials import check_distinct, shared_credentials
 from fleet.runner import DEFAULT_WIDTH, Runner, fan_out
 from fleet.stacks import SelectionError, orphans, select, stack_files
 
@@ -78,6 +78,7 @@ def _run(args: argparse.Namespace, runner: Runner, out: TextIO, err: TextIO) -> 
     backend = runner.backend_stacks()
     tagged = set(runner.backend_stacks(args.tag)) if args.tag else None
     files = stack_files(runner.project_dir)
+    check_distinct(m.stack for m in files)
     selection = select(files, stacks=args.stack, exclude=args.exclude, tagged=tagged)
     lost = orphans(files, backend)
     if args.command == "list":

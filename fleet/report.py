@@ -13,6 +13,7 @@ state is unknown, so 3 wins over 2). 1 is the command's own failure (:mod:`fleet
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,10 @@ COLUMNS = (
     "ERROR",
 )
 _OP_SIGNS = {"create": "+", "update": "~", "delete": "-", "replace": "±"}
+#: How a line break inside a cell shows (a table row is one line).
+LINE_BREAK = "␤"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BACKTICKS = re.compile(r"`+")
 
 
 def exit_code(statuses: Iterable[str]) -> int:
@@ -92,17 +97,40 @@ def merge(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def table(doc: Mapping[str, Any], *, markdown: bool = False) -> str:
-    """The document as a table, one row per stack, then the orphans and exclusions."""
+    """The document as a table, one row per stack, then the orphans and exclusions. Every cell
+    is one line (a line break shows as :data:`LINE_BREAK`); in Markdown, every cell's text is a
+    code span, so GitHub shows it literally (no HTML, link, emphasis or table cell from it)."""
     rows = [_row(s) for s in doc["stacks"]]
     rows += [
         (name, "", Status.ORPHAN.value, "", "", "", "", "", "no stack file")
         for name in doc.get("orphans", ())
     ]
+    rows = [tuple(one_line(cell) for cell in row) for row in rows]
     lines = _markdown(rows) if markdown else _plain(rows)
     if doc.get("excluded"):
+        names = [one_line(name) for name in doc["excluded"]]
         lines.append("")
-        lines.append("excluded: " + ", ".join(doc["excluded"]))
+        lines.append("excluded: " + ", ".join(map(code_span, names) if markdown else names))
     return "\n".join(lines) + "\n"
+
+
+def one_line(text: str) -> str:
+    """``text`` with each line break (CR, LF or CRLF) as :data:`LINE_BREAK`."""
+    return _LINE_BREAK.sub(LINE_BREAK, text)
+
+
+def code_span(text: str) -> str:
+    """``text`` (one line) as a Markdown code span that renders it literally, pipes escaped for
+    a GFM table cell (GitHub unescapes ``\\|`` in a cell before reading the span); ``""`` stays
+    empty."""
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    # A span strips one space at each end when both are spaces; padding keeps a leading or
+    # trailing backtick or space as it is (a span of spaces only is never stripped).
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
+    escaped = text.replace("|", "\\|")
+    return f"{fence}{pad}{escaped}{pad}{fence}"
 
 
 def dumps(doc: Mapping[str, Any]) -> str:
@@ -172,9 +200,10 @@ def _plain(rows: list[tuple[str, ...]]) -> list[str]:
 
 def _markdown(rows: list[tuple[str, ...]]) -> list[str]:
     def cells(row: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+        return "| " + " | ".join(row) + " |"
 
-    return [cells(COLUMNS), cells(["---"] * len(COLUMNS)), *(cells(r) for r in rows)]
+    body = [cells([code_span(cell) for cell in row]) for row in rows]
+    return [cells(COLUMNS), cells(["---"] * len(COLUMNS)), *body]
 
 
 def listing(

@@ -1,9 +1,11 @@
 """Who is in the fleet: the committed stack files, a short exclude list, and the backend's view.
 
-A stack file ``Pulumi.<stack>.yaml`` (``.yml``/``.json``, the extensions the Automation API reads)
-is a member: a new organisation is one reviewed file and is in by default, so there is no
-allow-list to fall behind. The backend (``pulumi stack ls --json``) only cross-checks: a file
-without a stack is *not initialised*, a stack without a file is an *orphan* (listed, never run).
+A stack file ``Pulumi.<stack>.yaml`` (``.yml``/``.json``, the extensions the Automation API reads),
+its whole name matched and the stack named in the characters Pulumi allows (letters, digits,
+``-``, ``_``, ``.``), is a member: a new organisation is one reviewed file and is in by default,
+so there is no allow-list to fall behind. Two files for one stack are refused. The backend
+(``pulumi stack ls --json``) only cross-checks: a file without a stack is *not initialised*, a
+stack without a file is an *orphan* (listed, never run).
 Pure: reads files and parses text, runs nothing.
 """
 
@@ -27,7 +29,9 @@ EXCLUDED: Mapping[str, str] = {
     "sim": "the offline stack (the local simulator)",
 }
 
-_STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>.+)\.(?:yaml|yml|json)$")
+#: A stack file's whole name, matched with ``fullmatch`` (``$`` would also accept the name followed
+#: by a line break); the stack part in the characters Pulumi allows in a stack name.
+_STACK_FILE = re.compile(r"Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.(?:yaml|yml|json)", re.ASCII)
 #: ``Pulumi.<stack>.deploy.yaml`` holds Pulumi Deployments settings, not a stack.
 _NOT_A_STACK_SUFFIX = ".deploy"
 ORG_ID_KEY = f"{NAMESPACE}:orgId"
@@ -72,14 +76,21 @@ class Selection:
 
 
 def stack_files(project_dir: Path) -> list[Member]:
-    """Every stack file of the project, sorted by stack name."""
-    members = []
+    """Every stack file of the project, sorted by stack name. Raises :class:`SelectionError`
+    when two files name one stack (``Pulumi.x.yaml`` and ``Pulumi.x.yml``)."""
+    members: dict[str, Member] = {}
     for path in sorted(project_dir.iterdir()):
-        match = _STACK_FILE.match(path.name)
+        match = _STACK_FILE.fullmatch(path.name)
         if not match or not path.is_file() or match["stack"].endswith(_NOT_A_STACK_SUFFIX):
             continue
-        members.append(Member(match["stack"], path, _org_id(path)))
-    return sorted(members, key=lambda m: m.stack)
+        stack = match["stack"]
+        if stack in members:
+            raise SelectionError(
+                f"two stack files for stack {stack}: {members[stack].file.name} and {path.name}; "
+                "keep one"
+            )
+        members[stack] = Member(stack, path, _org_id(path))
+    return sorted(members.values(), key=lambda m: m.stack)
 
 
 def select(

@@ -353,6 +353,45 @@ def test_each_stack_gets_its_own_adobe_credential_never_the_shared_one(project):
     assert "shared-secret-value" not in run.err
 
 
+def test_no_stack_runs_with_another_stacks_or_the_shared_hsm_token(project):
+    environ = {
+        "ADOBE_CMK_HSM_TOKEN": "shared-hsm-token",
+        "ADOBE_CMK_HSM_TOKEN__BRAND_EU": "eu-hsm-token",
+        "ADOBE_CLIENT_SECRET__BRAND_EU": "eu-secret-value",
+    }
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    run = fleet(project, fake, "check", environ=environ)
+    assert run.code == 0, run.err
+    assert "ADOBE_CMK_HSM_TOKEN ignored" in run.err
+    eu = fake.env_of("preview", "brand-eu")
+    assert eu["ADOBE_CMK_HSM_TOKEN"] == "eu-hsm-token"
+    for stack in ("brand-us", "agency", "retail"):
+        env = fake.env_of("preview", stack)
+        assert env["ADOBE_CMK_HSM_TOKEN"] == "", stack  # not the shared one, not brand-eu's
+        assert env["ADOBE_CMK_HSM_TOKEN__BRAND_EU"] == env["ADOBE_CLIENT_SECRET__BRAND_EU"] == ""
+
+
+@pytest.mark.parametrize("other", ["brand.eu", "brand_eu", "BRAND-EU"])
+def test_stacks_that_would_share_credential_variables_are_refused(project, other):
+    write_stack(project, other, "9999EEEE0000@AdobeOrg")
+    fake = FakePulumi(stacks=all_in("in-sync"))
+    run = fleet(project, fake, "check", environ={"ADOBE_CLIENT_SECRET__BRAND_EU": "eu-secret"})
+    assert run.code == 1
+    (line,) = run.err.splitlines()
+    assert "brand-eu" in line and other in line and "would read the same" in line
+    assert fake.commands("preview") == [], "a stack ran although its credential was ambiguous"
+
+
+def test_a_file_named_like_a_stack_file_and_a_line_break_shadows_nothing(project):
+    (project / "Pulumi.brand-eu.yaml\n").write_text(
+        "config:\n  adobe-cmk:orgId: 0000EVIL0000@AdobeOrg\n", encoding="utf-8"
+    )
+    run = fleet(project, FakePulumi(stacks=all_in("in-sync")), "list", "--json")
+    (eu,) = [s for s in run.json["stacks"] if s["stack"] == "brand-eu"]
+    assert eu["org_id"] == ORGS["brand-eu"] and eu["file"] == "Pulumi.brand-eu.yaml"
+    assert len(run.json["stacks"]) == len(ORGS)
+
+
 def test_no_secret_value_reaches_the_table_or_the_json(project):
     """The double puts the stack's secret in every event's old and new inputs and outputs, in a
     stdout event, in the prelude's config, in the stack outputs and in the update history's
@@ -396,6 +435,6 @@ def test_report_merges_per_stack_reports_into_one_table_and_exit_code(project, t
     assert merged.code == 2
     lines = merged.out.splitlines()
     assert lines[0].startswith("| STACK | ORG | STATUS |")
-    assert [line.split("|")[1].strip() for line in lines[2:4]] == ["brand-eu", "brand-us"]
+    assert [line.split("|")[1].strip() for line in lines[2:4]] == ["`brand-eu`", "`brand-us`"]
     as_json = fleet(project, FakePulumi(stacks={}), "report", *paths, "--json")
     assert as_json.json["exit_code"] == 2 and len(as_json.json["stacks"]) == 2

@@ -11,7 +11,7 @@ from pulumi.automation import CommandResult, EngineEvent
 from pulumi.automation._cmd import create_command_error
 
 from fleet.classify import Status, classify, classify_error
-from fleet.credentials import per_stack_variable, stack_environment
+from fleet.credentials import check_distinct, per_stack_variable, stack_environment
 from fleet.report import exit_code, merge
 from fleet.stacks import SelectionError, parse_stack_ls, select, stack_files
 from tests.test_fleet_doubles import (
@@ -171,6 +171,27 @@ def test_stack_files_are_members_and_exclusions_apply(files):
     assert [m.stack for m in select(members, tagged={"c", "zz"}).members] == ["c"]
 
 
+@pytest.mark.parametrize(
+    "shadow",
+    ["Pulumi.c.yaml\n", "Pulumi.c\n.yaml", "Pulumi.c.yaml.bak", "Pulumi.<b>c.yaml"],
+    ids=["line-break-after", "line-break-inside", "other-extension", "markup"],
+)
+def test_stack_files_match_whole_names_only(files, shadow):
+    """A file whose name only starts like a stack file is none: it can shadow no stack."""
+    (files / shadow).write_text("config:\n  adobe-cmk:orgId: EVIL@AdobeOrg\n", encoding="utf-8")
+    members = stack_files(files)
+    assert [m.stack for m in members] == ["a", "b", "c", "dev", "sim"]
+    assert {m.org_id for m in members} == {"X@AdobeOrg"}
+    (c,) = [m for m in members if m.stack == "c"]
+    assert c.file.name == "Pulumi.c.yaml"
+
+
+def test_two_files_for_one_stack_are_refused(files):
+    (files / "Pulumi.c.yml").write_text("config: {}\n", encoding="utf-8")
+    with pytest.raises(SelectionError, match="two stack files for stack c"):
+        stack_files(files)
+
+
 def test_selection_errors(files):
     members = stack_files(files)
     with pytest.raises(SelectionError, match="no stack file for zz"):
@@ -195,8 +216,50 @@ def test_parse_stack_ls_reads_the_cli_json():
 
 def test_stack_environment_blanks_the_shared_credential():
     assert per_stack_variable("ADOBE_CLIENT_ID", "brand-eu.2") == "ADOBE_CLIENT_ID__BRAND_EU_2"
-    env = stack_environment("x", {"ADOBE_CLIENT_ID": "a", "ADOBE_ACCESS_TOKEN": "t"})
-    assert env == {"ADOBE_CLIENT_ID": "", "ADOBE_CLIENT_SECRET": "", "ADOBE_ACCESS_TOKEN": ""}
+    environ = {"ADOBE_CLIENT_ID": "a", "ADOBE_ACCESS_TOKEN": "t", "ADOBE_CMK_HSM_TOKEN": "h"}
+    env = stack_environment("x", environ)
+    assert env == {
+        "ADOBE_CLIENT_ID": "",
+        "ADOBE_CLIENT_SECRET": "",
+        "ADOBE_ACCESS_TOKEN": "",
+        "ADOBE_CMK_HSM_TOKEN": "",
+    }
+
+
+def test_stack_environment_clears_every_per_stack_variable_but_takes_its_own():
+    """No stack's processes hold another stack's values, the HSM token included."""
+    environ = {
+        "ADOBE_CMK_HSM_TOKEN": "shared-hsm-token",
+        "ADOBE_CMK_HSM_TOKEN__BRAND_EU": "eu-hsm-token",
+        "ADOBE_CLIENT_SECRET__BRAND_EU": "eu-secret",
+        "ADOBE_CLIENT_SECRET__BRAND_US": "us-secret",
+        "PULUMI_CONFIG_PASSPHRASE_FILE__BRAND_US": "/run/us-passphrase",
+        "ARM_CLIENT_ID": "shared-azure-identity",
+    }
+    eu = stack_environment("brand-eu", environ)
+    assert eu["ADOBE_CMK_HSM_TOKEN"] == "eu-hsm-token"
+    assert eu["ADOBE_CLIENT_SECRET"] == "eu-secret"
+    for name in environ:
+        if "__" in name:
+            assert eu[name] == "", name
+    assert "ARM_CLIENT_ID" not in eu  # shared on purpose: the process's own value applies
+    us = stack_environment("brand-us", environ)
+    assert us["ADOBE_CMK_HSM_TOKEN"] == "" and us["ADOBE_CLIENT_SECRET"] == "us-secret"
+    assert us["PULUMI_CONFIG_PASSPHRASE_FILE"] == "/run/us-passphrase"
+    assert "eu-hsm-token" not in us.values() and "eu-secret" not in us.values()
+
+
+@pytest.mark.parametrize("other", ["brand.eu", "brand_eu", "BRAND-EU"])
+def test_stacks_reading_the_same_variables_are_refused_naming_both(other):
+    with pytest.raises(ValueError, match="would read the same credential") as refused:
+        check_distinct(["agency", "brand-eu", other])
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "brand-eu" in message and other in message and "ADOBE_CLIENT_SECRET__BRAND_EU" in message
+
+
+def test_stacks_of_distinct_variables_pass():
+    check_distinct(["brand-eu", "brand-eu2", "brand-us", "agency"])
 
 
 # --- exit codes and merging --------------------------------------------------------------------
