@@ -207,6 +207,7 @@ def new_configuration(
     key_name: str,
     generation: Generation,
     created: float,
+    config_id: str | None = None,
 ) -> Configuration:
     return Configuration(
         name=name,
@@ -214,6 +215,6 @@ def new_configuration(
         key_identifier=key_identifier,
         key_name=key_name,
         generation=generation,
-        id=str(uuid.uuid4()),
+        id=config_id or str(uuid.uuid4()),
         created=created,
     )

@@ -237,12 +237,14 @@ class PlatformSimulator:
         status: str | None = None,
         error_message: str | None = None,
         key_name: str | None = None,
+        config_id: str | None = None,
     ) -> dict[str, Any]:
         """Hold a configuration as if it had been POSTed, with any ``key_identifier`` text (no
         check: a non-hex version, say); it belongs to ``config_generation``. ``status`` None
         starts its job now; a status freezes it there (FAILED with ``error_message``).
-        ``key_name`` is what beta answers echo (default: the identifier's key name). Counts as
-        no job and no request; replaces any configuration of that name. Returns its
+        ``key_name`` is what beta answers echo (default: the identifier's key name);
+        ``config_id`` its id (default: a new one), as a state written elsewhere recorded it.
+        Counts as no job and no request; replaces any configuration of that name. Returns its
         ``configs`` view (``["id"]`` is its id)."""
         config = new_configuration(
             name=name,
@@ -251,6 +253,7 @@ class PlatformSimulator:
             key_name=key_parts(key_identifier).name if key_name is None else key_name,
             generation=self.config_generation,
             created=self.clock(),
+            config_id=config_id,
         )
         self._configs.seed(config)
         if status is not None:
