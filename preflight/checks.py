@@ -34,6 +34,23 @@ PLATFORM = "Platform API accepts it"
 APP = "Adobe's CMK app registered"
 CONFIG = "BYOK configuration"
 
+#: The error codes of OAuth 2.0's token endpoint and bearer tokens (RFC 6749 §4.1.2.1 and §5.2,
+#: RFC 6750 §3.1): the only IMS text the preflight prints.
+IMS_ERROR_CODES = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "invalid_token",
+        "insufficient_scope",
+        "server_error",
+        "temporarily_unavailable",
+    }
+)
+
 _ACTIONS = {
     Action.POST: "`up` will send the configuration for this key",
     Action.ADOPT: "`up` will adopt it and send nothing",
@@ -73,9 +90,11 @@ def check_all(
             assert resolved.access_token is not None
             source = resolved.access_token.source
             checks.append(Check.ok(TOKEN, f"not asked: a pre-issued token from {source}"))
-    except (PlatformError, ValueError) as error:
-        fix = ims_fix(error, resolved) if isinstance(error, PlatformError) else str(error)
-        checks.append(Check.failed(TOKEN, str(error), fix))
+    except PlatformError as error:
+        checks.append(Check.failed(TOKEN, ims_refusal(error), ims_fix(error, resolved)))
+        return [*checks, *_skip((PLATFORM, APP, CONFIG), TOKEN)]
+    except ValueError as error:  # the credential's own text refused before sending (no value)
+        checks.append(Check.failed(TOKEN, str(error), str(error)))
         return [*checks, *_skip((PLATFORM, APP, CONFIG), TOKEN)]
 
     return checks + _adobe_checks(run, settings, tokens, static=resolved.kind == "token")
@@ -150,6 +169,20 @@ def describe(found: ByokConfigDetails | None, settings: Settings) -> str:
         f"{text}: `up` creates a new key, so it will send the configuration again for that key "
         "unless the answer names no key (then it adopts or waits for what is there)"
     )
+
+
+def ims_refusal(error: PlatformError) -> str:
+    """What IMS answered, by its status and error code only: IMS's own text (the description,
+    a code it made up, the request id) may echo the secret in any form — base64, upper case, a
+    part — that no mask recognises, so none of it is printed. A code outside
+    :data:`IMS_ERROR_CODES` is not shown either."""
+    where = f"{error.method} {error.path}".strip()
+    if error.status is None:
+        return f"{where}: no answer from IMS ({type(error).__name__})"
+    code = error.code if error.code in IMS_ERROR_CODES else ""
+    shown = f"[{code}]" if code else "(an error code OAuth does not define, not shown)"
+    shown = shown if error.code else ""
+    return f"{where}: HTTP {error.status} {shown}".rstrip()
 
 
 def _settings_failed(run: _Run, error: SettingsError) -> Check:

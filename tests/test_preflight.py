@@ -4,6 +4,8 @@ and the token POST) and that no secret is printed."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -277,6 +279,60 @@ def test_preflight_ims_refusal_says_what_to_change(
     assert_only_reads(simulator)
     assert_no_secret(simulator, output)
     assert "wrong-secret" not in output
+
+
+#: A secret long enough for its transformed echoes to be told apart from anything else printed.
+ECHOED_SECRET = "Zq8vX2kLp9Rt4WmN7bYcQe5s"
+
+
+def echoes(secret: str) -> dict[str, str]:
+    """The secret as a hostile IMS may send it back, in forms no mask of the secret matches."""
+    return {
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
+        "upper": secret.upper(),
+        "prefix": secret[:8],
+        "suffix": secret[-8:],
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "shown"),
+    [
+        ("invalid_client", 401, "HTTP 401 [invalid_client]"),
+        ("base64", 400, "HTTP 400 (an error code OAuth does not define, not shown)"),
+    ],
+    ids=["echo-in-the-description", "echo-as-the-code"],
+)
+def test_preflight_prints_no_echo_of_the_secret_from_ims(
+    tmp_path, make_simulator, code, status, shown
+):
+    """IMS's refusal is reported by its status and error code only: its description, a code
+    it made up and its request id may carry the secret transformed."""
+    sim = make_simulator(client_secret=ECHOED_SECRET)
+    forms = echoes(ECHOED_SECRET)
+    body = {
+        "error": forms.get(code, code),
+        "error_description": "refused: " + " ".join(forms.values()),
+        "secret": ECHOED_SECRET,
+    }
+    sim.inject(
+        "token",
+        Fault(
+            "body",
+            status=status,
+            body=json.dumps(body).encode(),
+            headers=(("x-request-id", forms["upper"]),),
+            count=10,
+        ),
+    )
+    checks, output = run(tmp_path, sim, {"ADOBE_CLIENT_SECRET": ECHOED_SECRET})
+    token = by_name(checks, "IMS")
+    assert token.passed is False, output
+    assert token.detail == f"POST {sim.ims_url}: {shown}", token.detail
+    for name, form in {**forms, "verbatim": ECHOED_SECRET}.items():
+        assert form not in output, f"the secret's {name} echo was printed: {output}"
+    assert sim.count("POST", "token") >= 1
 
 
 def test_preflight_pre_issued_token_skips_ims_and_is_tried_at_platform(tmp_path, simulator):
