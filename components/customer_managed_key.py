@@ -2,7 +2,9 @@
 
 Wiring, and why:
 
-- the app registration (Adobe) and the vault (Azure) do not depend on each other, so ``up`` runs
+- the key tier (:mod:`components.key_tiers`: a created vault and key, a brought key, or a key in
+  a Managed HSM) is chosen once from the settings; the rest does not ask which;
+- the app registration (Adobe) and the key (Azure) do not depend on each other, so ``up`` runs
   them in parallel; the critical path is vault → key → role assignment → BYOK job;
 - the BYOK configuration takes the key's *versioned* identifier and waits for the role assignment
   (``depends_on``): Adobe's job checks its access as soon as it starts;
@@ -11,54 +13,54 @@ Wiring, and why:
   also retained on delete (the configuration cannot be deleted at Adobe anyway);
 - bring-your-own-key (``existingKeyId``) creates no resource group, vault or key; with
   ``servicePrincipal: none`` as well, nothing of Azure is declared or looked up at all (the
-  offline simulator stack).
+  offline simulator stack);
+- what is off costs nothing: the Managed HSM, Journey Analytics and monitoring code is imported
+  only when its setting is on.
 """
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
 import pulumi
-from pulumi_azure_native import authorization, resources
+from pulumi_azure_native import authorization
 
-from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
-from components.existing_key_check import check_existing_key
-from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
-from components.key_access_monitoring import KeyAccessMonitoring
-from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
-from components.managed_hsm import (
-    CmkManagedHsm,
-    CmkManagedHsmArgs,
-    HsmKeyAccess,
-    HsmKeyAccessArgs,
-    name_in,
-)
-from components.monitored_keys import monitoring_args
+from components.arm_ids import arm_name, name_in
+from components.key_tiers import Deployer, KeyAccess, KeyTier, key_tier
+from components.key_vault import KeyReference
 from components.settings import Settings
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
 
+if TYPE_CHECKING:
+    # Not imported at run time (the features are off by default); the attributes typed with
+    # them are annotated in __init__, since Pulumi evaluates a component's class annotations.
+    from components.journey_analytics import JourneyAnalyticsKey
+    from components.key_access_monitoring import KeyAccessMonitoring
+    from components.settings import JourneyAnalyticsKey as JourneyAnalyticsSettings
+    from components.settings.monitoring import KeyAccessMonitoringSettings
+
 
 class CustomerManagedKey(pulumi.ComponentResource):
-    """Everything, wired (type ``adobe-cmk:index:CustomerManagedKey``).
+    """Everything, wired (type ``adobe-cmk:index:CustomerManagedKey``): the key where the settings
+    put it, Adobe's application let in to it, and the BYOK configuration sent once Adobe is in.
 
-    Children: ``<name>-rg`` (when the group is created), :class:`CmkKeyVault` ``<name>`` (unless an
-    existing key is given), ``<name>-app`` (:class:`AppRegistration`), :class:`AdobeKeyAccess`
-    ``<name>`` (unless ``servicePrincipal`` is ``none``) and ``<name>-byok``
-    (:class:`ByokConfig`); with ``journeyAnalyticsKey``, :class:`JourneyAnalyticsKey`
-    ``<name>-cja``.
+    Children: the key tier's (``<name>-rg`` and :class:`~components.key_vault.CmkKeyVault`
+    ``<name>`` for a created vault, :class:`~components.managed_hsm.CmkManagedHsm` ``<name>`` for
+    an HSM, nothing for a brought key), ``<name>-app`` (:class:`AppRegistration`), Adobe's access
+    ``<name>`` (unless ``servicePrincipal`` is ``none``) and ``<name>-byok`` (:class:`ByokConfig`);
+    with ``journeyAnalyticsKey``, :class:`~components.journey_analytics.JourneyAnalyticsKey`
+    ``<name>-cja``; with ``keyAccessMonitoring``,
+    :class:`~components.key_access_monitoring.KeyAccessMonitoring` ``<name>-monitoring``.
     """
 
-    resource_group: resources.ResourceGroup | None
-    key_vault: CmkKeyVault | None
+    tier: KeyTier
+    """Where the key lives and how Adobe is let in (:func:`~components.key_tiers.key_tier`)."""
     key: KeyReference
     app_registration: AppRegistration
-    access: AdobeKeyAccess | HsmKeyAccess | None
-    managed_hsm: CmkManagedHsm | None
-    """The key in an existing Managed HSM (``managedHsmId`` / ``managedHsmUri``)."""
+    access: KeyAccess | None
+    """Adobe's service principal and role; ``None`` with ``servicePrincipal: none``."""
     byok_config: ByokConfig
-    journey_analytics: JourneyAnalyticsKey | None
-    monitoring: KeyAccessMonitoring | None
     tenant_id: str | None
     """The Entra tenant of the vault and of the consent URL (``None`` when Azure is not used)."""
     consent_url: pulumi.Output[str]
@@ -69,90 +71,21 @@ class CustomerManagedKey(pulumi.ComponentResource):
     ) -> None:
         super().__init__("adobe-cmk:index:CustomerManagedKey", name, None, opts)
         s = settings
+        deployer = self._deployer(s)
+        self.tenant_id = deployer.tenant_id if deployer else None
 
-        # The deploying identity's tenant and subscription; not asked for when nothing of Azure
-        # is used (an offline stack must run without Azure credentials).
-        client = (
-            authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
-            if s.uses_azure
-            else None
-        )
-        tenant_id = s.tenant_id or (client.tenant_id if client else None)
-        self.tenant_id = tenant_id
-
-        self.resource_group = None
-        self.key_vault = None
-        self.managed_hsm = None
-        if s.managed_hsm is not None:  # the Managed HSM tier (components/managed_hsm.py)
-            self.managed_hsm = CmkManagedHsm(
-                name,
-                CmkManagedHsmArgs(s.managed_hsm, s.key_name, s.key_size, s.tags, s.protect),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.key = self.managed_hsm.reference
-            subscription_id = s.managed_hsm.subscription_id or ""
-        elif s.existing_key is not None:
-            if s.uses_azure:  # checked before Adobe is called (the offline stack uses no Azure)
-                check_existing_key(
-                    s.existing_key,
-                    grants_role=s.manages_access,
-                    opts=pulumi.InvokeOptions(parent=self),
-                )
-            self.key = KeyReference.of_existing(s.existing_key)
-            subscription_id = s.existing_key.subscription_id
-        elif client is not None and tenant_id is not None:  # creating a vault uses Azure
-            self.key = self._create_key_vault(name, s, tenant_id)
-            subscription_id = client.subscription_id
-        else:
-            raise AssertionError("a vault is created without the Azure client configuration")
-
-        # Depends on nothing of Azure's: runs in parallel with the vault. The tenant is not an
-        # input: its consent URL is built here, so that another tenant never updates the
-        # registration (an update's outputs are unknown in preview, which would replace the
-        # protected service principal).
-        self.app_registration = AppRegistration(
-            f"{name}-app",
-            AppRegistrationArgs(
-                org_id=s.org_id,
-                platform_url=s.platform_url,
-                api_generation=s.api_generation,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.tier = key_tier(name, s, deployer, parent=self)
+        self.key = self.tier.key
+        self.app_registration = self._app_registration(name, s)
+        tenant_id = self.tenant_id
         self.consent_url = pulumi.Output.from_input(self.app_registration.consent_url).apply(
             lambda url: tenant_consent_url(url, tenant_id)
         )
-
-        self.access = None
-        if s.manages_access and self.managed_hsm is not None:
-            self.access = HsmKeyAccess(
-                name,
-                HsmKeyAccessArgs(
-                    application_id=self.app_registration.application_id,
-                    mode=s.service_principal,
-                    hsm_uri=self.managed_hsm.hsm_uri,
-                    key_name=s.key_name,
-                    consent_url=self.consent_url,
-                    protect=s.protect,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        elif s.manages_access:
-            self.access = AdobeKeyAccess(
-                name,
-                AdobeKeyAccessArgs(
-                    application_id=self.app_registration.application_id,
-                    mode=s.service_principal,
-                    scope=self.key.vault_id
-                    if s.role_scope == "vault"
-                    else self.key.key_resource_id,
-                    subscription_id=subscription_id,
-                    consent_url=self.consent_url,
-                    protect=s.protect,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
+        self.access = (
+            self.tier.admit(self.app_registration.application_id, self.consent_url)
+            if s.manages_access
+            else None
+        )
         # Adobe's job checks its access as soon as it starts: wait for the role assignment.
         self.byok_config = ByokConfig(
             f"{name}-byok",
@@ -173,72 +106,81 @@ class CustomerManagedKey(pulumi.ComponentResource):
             ),
         )
 
-        # The second Adobe application's key (docs/journey-analytics.md): off by default.
-        self.journey_analytics = None
-        if s.journey_analytics is not None and tenant_id is not None:
-            self.journey_analytics = JourneyAnalyticsKey(
-                f"{name}-cja",
-                JourneyAnalyticsArgs(
-                    key=s.journey_analytics,
-                    org_id=s.org_id,
-                    tenant_id=tenant_id,
-                    service_principal=s.service_principal,
-                    role_scope=s.role_scope,
-                    protect=s.protect,
-                    platform_vault=self.key_vault.args if self.key_vault else None,
-                    subscription_id=client.subscription_id if client else None,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        # Key-access monitoring (docs/runbooks.md#key-access-monitoring): off by default.
-        self.monitoring = None
+        # Off by default, each: docs/journey-analytics.md, docs/runbooks.md#key-access-monitoring.
+        self.journey_analytics: JourneyAnalyticsKey | None = None
+        if s.journey_analytics is not None and deployer is not None:
+            self.journey_analytics = self._journey_analytics(name, s, s.journey_analytics, deployer)
+        self.monitoring: KeyAccessMonitoring | None = None
         if s.key_access_monitoring is not None:
-            self.monitoring = KeyAccessMonitoring(
-                f"{name}-monitoring",
-                monitoring_args(s, s.key_access_monitoring, self),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            self.monitoring = self._monitoring(name, s, s.key_access_monitoring)
 
         self.register_outputs(self.outputs())
 
-    def _create_key_vault(self, name: str, s: Settings, tenant_id: str) -> KeyReference:
-        """The resource group (unless an existing one is named) and the vault with its key."""
-        group_name: pulumi.Input[str]
-        location: pulumi.Input[str] | None = s.location
-        if s.create_resource_group:
-            self.resource_group = resources.ResourceGroup(
-                f"{name}-rg",
-                resource_group_name=s.resource_group_name,
-                location=s.location,
-                tags=dict(s.tags),
-                opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
-            )
-            group_name = self.resource_group.name
-            location = self.resource_group.location
-        elif s.resource_group_name is not None:
-            group_name = s.resource_group_name
-        else:
-            raise AssertionError("Settings lets no existing resource group go unnamed")
-        self.key_vault = CmkKeyVault(
-            name,
-            CmkKeyVaultArgs(
-                resource_group_name=group_name,
-                tenant_id=tenant_id,
-                sku=s.key_vault_sku,
-                key_name=s.key_name,
-                key_type=s.key_type,
-                key_size=s.key_size,
-                allowed_ip_ranges=s.allowed_ip_ranges,
-                tags=s.tags,
-                protect=s.protect,
-                location=location,
-                vault_name=s.key_vault_name,
-                rotation=s.rotation,
+    def _deployer(self, s: Settings) -> Deployer | None:
+        """The tenant (``tenantId``, else the deploying identity's) and the deploying identity's
+        subscription; not asked for when nothing of Azure is used (an offline stack must run
+        without Azure credentials)."""
+        if not s.uses_azure:
+            return None
+        client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
+        return Deployer(s.tenant_id or client.tenant_id, client.subscription_id)
+
+    def _app_registration(self, name: str, s: Settings) -> AppRegistration:
+        """Adobe's application, depending on nothing of Azure's (it runs in parallel with the
+        key). The tenant is not an input: the tenant's consent URL is built from its output, so
+        that another tenant never updates the registration (an update's outputs are unknown in
+        preview, which would replace the protected service principal)."""
+        return AppRegistration(
+            f"{name}-app",
+            AppRegistrationArgs(
+                org_id=s.org_id, platform_url=s.platform_url, api_generation=s.api_generation
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return self.key_vault.reference
+
+    def _journey_analytics(
+        self, name: str, s: Settings, cja: JourneyAnalyticsSettings, deployer: Deployer
+    ) -> JourneyAnalyticsKey:
+        """The second Adobe application's key, by the Platform vault's rules when one is made."""
+        from components.journey_analytics import JourneyAnalyticsArgs, JourneyAnalyticsKey
+
+        vault = self.tier.vault
+        return JourneyAnalyticsKey(
+            f"{name}-cja",
+            JourneyAnalyticsArgs(
+                key=cja,
+                org_id=s.org_id,
+                tenant_id=deployer.tenant_id,
+                service_principal=s.service_principal,
+                role_scope=s.role_scope,
+                protect=s.protect,
+                platform_vault=vault.args if vault else None,
+                subscription_id=deployer.subscription_id,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _monitoring(
+        self, name: str, s: Settings, monitoring: KeyAccessMonitoringSettings
+    ) -> KeyAccessMonitoring:
+        """The audit log and alerts over the Platform key and, when declared, the Journey
+        Analytics key: the keys, Adobe's applications and the role assignments made for them."""
+        from components.key_access_monitoring import KeyAccessMonitoring
+        from components.monitored_keys import journey_analytics_key, monitoring_args, platform_key
+
+        keys = [
+            platform_key(
+                self.key, self.app_registration.application_id, _assignment_id(self.access)
+            )
+        ]
+        if self.journey_analytics is not None:
+            cja = self.journey_analytics
+            keys.append(journey_analytics_key(cja.key, _assignment_id(cja.access)))
+        return KeyAccessMonitoring(
+            f"{name}-monitoring",
+            monitoring_args(monitoring, keys, location=s.location, tags=s.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:
         """The stack outputs, by name (``None`` for what this configuration does not declare).
@@ -265,7 +207,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
             "servicePrincipalObjectId": (
                 self.access.service_principal_object_id if self.access else None
             ),
-            "roleAssignmentId": self.access.role_assignment.id if self.access else None,
+            "roleAssignmentId": _assignment_id(self.access),
             "configName": self.byok_config.config_name,
             "configId": self.byok_config.config_id,
             "configStatus": self.byok_config.status,
@@ -276,10 +218,6 @@ class CustomerManagedKey(pulumi.ComponentResource):
         }
 
 
-def arm_name(resource_id: str, *kinds: str) -> str:
-    """The name after the first ``/<kind>/`` segment of an ARM id (case-insensitive kinds)."""
-    pattern = "|".join(re.escape(kind) for kind in kinds)
-    match = re.search(rf"/(?:{pattern})/([^/]+)", resource_id, re.IGNORECASE)
-    if match is None:
-        raise ValueError(f"{resource_id!r} names no {' or '.join(kinds)}")
-    return match[1]
+def _assignment_id(access: KeyAccess | None) -> pulumi.Output[str] | None:
+    """The ARM (or HSM) id of Adobe's role assignment; ``None`` when access is made elsewhere."""
+    return access.role_assignment.id if access else None

@@ -102,9 +102,7 @@ class JourneyAnalyticsKey(pulumi.ComponentResource):
                 AdobeKeyAccessArgs(
                     application_id=JOURNEY_ANALYTICS_APPLICATION_ID,
                     mode=args.service_principal,
-                    scope=self.key.vault_id
-                    if args.role_scope == "vault"
-                    else self.key.key_resource_id,
+                    scope=self.key.scope_for(args.role_scope),
                     subscription_id=subscription_id,
                     consent_url=self.consent_url,
                     protect=args.protect,

@@ -20,6 +20,7 @@ The workspace and the action group are created only when the settings name no ex
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
@@ -52,6 +53,15 @@ ACTION_GROUP_SHORT_NAME = "adobe-cmk"
 GLOBAL = "Global"
 
 
+@dataclass(frozen=True)
+class RulePlacement:
+    """Where every alert rule goes, and what it is tagged with."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    """The workspace's region (the log alerts'; activity-log alerts are global)."""
+    tags: dict[str, str]
+
 
 class KeyAccessMonitoring(pulumi.ComponentResource):
     """The audit log, the alerts and who they tell (type ``adobe-cmk:index:KeyAccessMonitoring``).
@@ -75,51 +85,12 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         if not args.keys:
             raise ValueError("key-access monitoring needs at least one key to watch")
         super().__init__("adobe-cmk:index:KeyAccessMonitoring", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
-        s = args.settings
-
-        location: pulumi.Input[str]
-        if s.workspace_id is None:
-            if args.location is None:
-                raise ValueError("a created workspace needs a location")
-            workspace = operationalinsights.Workspace(
-                f"{name}-workspace",
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-                retention_in_days=RETENTION_DAYS,
-                tags=tags,
-                opts=child,
-            )
-            self.workspace_id = workspace.id
-            location = workspace.location
-        else:
-            self.workspace_id = pulumi.Output.from_input(s.workspace_id)
-            location = self._workspace_location(s.workspace_id)
-
-        if s.action_group_id is None:
-            group = monitor.ActionGroup(
-                f"{name}-action-group",
-                resource_group_name=args.resource_group_name,
-                location=GLOBAL,
-                group_short_name=ACTION_GROUP_SHORT_NAME,
-                enabled=True,
-                email_receivers=[
-                    monitor.MicrosoftCommonEmailReceiverArgs(
-                        name=f"email-{index}", email_address=email, use_common_alert_schema=True
-                    )
-                    for index, email in enumerate(s.emails, start=1)
-                ],
-                tags=tags,
-                opts=child,
-            )
-            self.action_group_id = group.id
-        else:
-            self.action_group_id = pulumi.Output.from_input(s.action_group_id)
-
+        self.workspace_id, location = self._workspace(name, args, tags)
+        self.action_group_id = self._action_group(name, args, tags)
+        rules = RulePlacement(args.resource_group_name, location, tags)
         for key in args.keys:
-            self._watch(name, key, args.resource_group_name, location, tags)
+            self._watch(name, key, rules)
 
         vault_ids = pulumi.Output.all(*(key.vault_id for key in args.keys))
         app_ids = pulumi.Output.all(*(a for key in args.keys for a in key.application_ids))
@@ -127,6 +98,58 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             lambda values: kql.adobe_key_operations(values[0], _unique(values[1]))
         )
         self.register_outputs(self.outputs())
+
+    def _workspace(
+        self, name: str, args: KeyAccessMonitoringArgs, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], pulumi.Input[str]]:
+        """The workspace's id and region: ``<name>-workspace``, or the one the settings name."""
+        workspace_id = args.settings.workspace_id
+        if workspace_id is not None:
+            match = WORKSPACE_ID.match(workspace_id)
+            if match is None:
+                raise ValueError(f"{workspace_id!r} is not a Log Analytics workspace id")
+            # Its region is read from Azure: the log alerts go where the workspace is.
+            found = operationalinsights.get_workspace_output(
+                resource_group_name=match["group"],
+                workspace_name=match["name"],
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            return pulumi.Output.from_input(workspace_id), found.location
+        if args.location is None:
+            raise ValueError("a created workspace needs a location")
+        workspace = operationalinsights.Workspace(
+            f"{name}-workspace",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=RETENTION_DAYS,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return workspace.id, workspace.location
+
+    def _action_group(
+        self, name: str, args: KeyAccessMonitoringArgs, tags: dict[str, str]
+    ) -> pulumi.Output[str]:
+        """Who is told: ``<name>-action-group`` mailing every address, or the one named."""
+        if args.settings.action_group_id is not None:
+            return pulumi.Output.from_input(args.settings.action_group_id)
+        group = monitor.ActionGroup(
+            f"{name}-action-group",
+            resource_group_name=args.resource_group_name,
+            location=GLOBAL,
+            group_short_name=ACTION_GROUP_SHORT_NAME,
+            enabled=True,
+            email_receivers=[
+                monitor.MicrosoftCommonEmailReceiverArgs(
+                    name=f"email-{index}", email_address=email, use_common_alert_schema=True
+                )
+                for index, email in enumerate(args.settings.emails, start=1)
+            ],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return group.id
 
     def outputs(self) -> dict[str, pulumi.Input[str]]:
         """The stack outputs this component adds, by name."""
@@ -136,16 +159,9 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             "adobeKeyOperationsQuery": self.adobe_key_operations_query,
         }
 
-    def _watch(
-        self,
-        name: str,
-        key: MonitoredKey,
-        group: pulumi.Input[str],
-        location: pulumi.Input[str],
-        tags: dict[str, str],
-    ) -> None:
+    def _watch(self, name: str, key: MonitoredKey, rules: RulePlacement) -> None:
+        """One key's audit log and alerts: ``<name>-<label>-audit-log`` and ``-<alert>`` each."""
         prefix = f"{name}-{key.label}"
-        child = pulumi.ResourceOptions(parent=self)
         audit_log = monitor.DiagnosticSetting(
             f"{prefix}-audit-log",
             resource_uri=key.vault_id,
@@ -153,86 +169,80 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             workspace_id=self.workspace_id,
             logs=[monitor.DiagnosticsLogSettingsArgs(category=AUDIT_LOG_CATEGORY, enabled=True)],
             metrics=[monitor.DiagnosticsMetricSettingsArgs(category=ALL_METRICS, enabled=True)],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        vault_id = pulumi.Output.from_input(key.vault_id)
-        app_ids = pulumi.Output.all(*key.application_ids)
-        queries = {
-            "adobe-refused": pulumi.Output.all(vault_id, app_ids).apply(
-                lambda v: kql.adobe_refused([v[0]], _unique(v[1]))
-            ),
-            "key-changed": pulumi.Output.all(vault_id, key.key_name).apply(
-                lambda v: kql.key_changed([v[0]], v[1])
-            ),
-            "vault-changed": vault_id.apply(lambda v: kql.vault_changed([v])),
-        }
         # A rule made before the first rows arrive would be refused: neither audit table exists
         # yet in a new workspace (the queries' union tolerates a missing one at run time).
-        log_alert = pulumi.ResourceOptions(parent=self, depends_on=[audit_log])
-        for alert, query in queries.items():
-            text = ALERTS[alert]
-            monitor.ScheduledQueryRule(
-                f"{prefix}-{alert}",
-                resource_group_name=group,
-                location=location,
-                kind="LogAlert",
-                display_name=text.title(key.product),
-                description=text.description,
-                severity=text.severity,
-                enabled=True,
-                scopes=[self.workspace_id],
-                evaluation_frequency=EVALUATION_FREQUENCY,
-                window_size=WINDOW_SIZE,
-                criteria=monitor.ScheduledQueryRuleCriteriaArgs(
-                    all_of=[
-                        monitor.ConditionArgs(
-                            query=query,
-                            time_aggregation="Count",
-                            # The plain string: monitor.ConditionOperator is another API's enum.
-                            operator="GreaterThan",
-                            threshold=0,
-                            failing_periods=monitor.ConditionFailingPeriodsArgs(
-                                number_of_evaluation_periods=1, min_failing_periods_to_alert=1
-                            ),
-                        )
-                    ]
-                ),
-                auto_mitigate=True,
-                skip_query_validation=True,
-                actions=monitor.ActionsArgs(action_groups=[self.action_group_id]),
-                tags=tags,
-                opts=log_alert,
-            )
-
-        delete_action = vault_id.apply(
-            lambda i: (
-                MANAGED_HSM_DELETE_ACTION if "/managedhsms/" in i.lower() else VAULT_DELETE_ACTION
-            )
-        )
+        after_audit_log = pulumi.ResourceOptions(parent=self, depends_on=[audit_log])
+        for alert, query in log_queries(key).items():
+            self._log_alert(f"{prefix}-{alert}", ALERTS[alert], key, query, rules, after_audit_log)
         self._activity_alert(
-            f"{prefix}-vault-deleted", ALERTS["vault-deleted"], key, group, tags, delete_action
+            f"{prefix}-vault-deleted", ALERTS["vault-deleted"], key, rules, _delete_action(key)
         )
         if key.role_assignment_id is not None:
             self._activity_alert(
                 f"{prefix}-role-assignment-deleted",
                 ALERTS["role-assignment-deleted"],
                 key,
-                group,
-                tags,
+                rules,
                 ROLE_ASSIGNMENT_DELETE_ACTION,
                 resource_id=key.role_assignment_id,
             )
+
+    def _log_alert(
+        self,
+        resource_name: str,
+        text: AlertText,
+        key: MonitoredKey,
+        query: pulumi.Input[str],
+        rules: RulePlacement,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """A log search alert: ``query`` counted over the window, any row tells the group."""
+        monitor.ScheduledQueryRule(
+            resource_name,
+            resource_group_name=rules.resource_group_name,
+            location=rules.location,
+            kind="LogAlert",
+            display_name=text.title(key.product),
+            description=text.description,
+            severity=text.severity,
+            enabled=True,
+            scopes=[self.workspace_id],
+            evaluation_frequency=EVALUATION_FREQUENCY,
+            window_size=WINDOW_SIZE,
+            criteria=monitor.ScheduledQueryRuleCriteriaArgs(
+                all_of=[
+                    monitor.ConditionArgs(
+                        query=query,
+                        time_aggregation="Count",
+                        # The plain string: monitor.ConditionOperator is another API's enum.
+                        operator="GreaterThan",
+                        threshold=0,
+                        failing_periods=monitor.ConditionFailingPeriodsArgs(
+                            number_of_evaluation_periods=1, min_failing_periods_to_alert=1
+                        ),
+                    )
+                ]
+            ),
+            auto_mitigate=True,
+            skip_query_validation=True,
+            actions=monitor.ActionsArgs(action_groups=[self.action_group_id]),
+            tags=rules.tags,
+            opts=opts,
+        )
 
     def _activity_alert(
         self,
         resource_name: str,
         text: AlertText,
         key: MonitoredKey,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
+        rules: RulePlacement,
         operation: pulumi.Input[str],
         resource_id: pulumi.Input[str] | None = None,
     ) -> None:
+        """An activity-log alert at the vault's scope: ``operation`` succeeded (on
+        ``resource_id`` only, when given)."""
         leaf = monitor.AlertRuleAnyOfOrLeafConditionArgs
         conditions = [
             leaf(field="category", equals="Administrative"),
@@ -244,7 +254,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             conditions.append(leaf(field="resourceId", equals=resource_id))
         monitor.ActivityLogAlert(
             resource_name,
-            resource_group_name=group,
+            resource_group_name=rules.resource_group_name,
             location=GLOBAL,
             # A prefix: the vault and everything under it (its keys, role assignments there).
             scopes=[key.vault_id],
@@ -254,21 +264,31 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             actions=monitor.ActionListArgs(
                 action_groups=[monitor.ActionGroupArgs(action_group_id=self.action_group_id)]
             ),
-            tags=tags,
+            tags=rules.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _workspace_location(self, workspace_id: str) -> pulumi.Output[str]:
-        """The region of an existing workspace, read from Azure (the log alerts go there)."""
-        match = WORKSPACE_ID.match(workspace_id)
-        if match is None:
-            raise ValueError(f"{workspace_id!r} is not a Log Analytics workspace id")
-        found = operationalinsights.get_workspace_output(
-            resource_group_name=match["group"],
-            workspace_name=match["name"],
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        )
-        return found.location
+
+def log_queries(key: MonitoredKey) -> dict[str, pulumi.Output[str]]:
+    """Each log alert's query over the workspace for ``key``, by its name in :data:`ALERTS`."""
+    vault_id = pulumi.Output.from_input(key.vault_id)
+    app_ids = pulumi.Output.all(*key.application_ids)
+    return {
+        "adobe-refused": pulumi.Output.all(vault_id, app_ids).apply(
+            lambda v: kql.adobe_refused([v[0]], _unique(v[1]))
+        ),
+        "key-changed": pulumi.Output.all(vault_id, key.key_name).apply(
+            lambda v: kql.key_changed([v[0]], v[1])
+        ),
+        "vault-changed": vault_id.apply(lambda v: kql.vault_changed([v])),
+    }
+
+
+def _delete_action(key: MonitoredKey) -> pulumi.Output[str]:
+    """The ARM operation that deletes the key's vault, or its Managed HSM."""
+    return pulumi.Output.from_input(key.vault_id).apply(
+        lambda i: MANAGED_HSM_DELETE_ACTION if "/managedhsms/" in i.lower() else VAULT_DELETE_ACTION
+    )
 
 
 def _unique(values: Sequence[str]) -> list[str]:

@@ -53,6 +53,11 @@ class KeyReference:
     key_id_versionless: pulumi.Input[str]
     """Versionless key identifier."""
 
+    def scope_for(self, role_scope: str) -> pulumi.Input[str]:
+        """Where Adobe's role is granted for ``adobe-cmk:roleScope``: the vault's ARM id
+        (``vault``) or the key's (``key``)."""
+        return self.vault_id if role_scope == "vault" else self.key_resource_id
+
     @classmethod
     def of_existing(cls, key: ExistingKey) -> KeyReference:
         """The reference for a key brought by the user (no resource behind it)."""

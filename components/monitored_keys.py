@@ -1,24 +1,22 @@
 """What key-access monitoring watches: each key Adobe uses, and who holds Adobe's access to it.
 
-:func:`monitoring_args` reads a :class:`~components.customer_managed_key.CustomerManagedKey`: the
-Platform key (Adobe's application from the app registration) and, when it exists, the Journey
-Analytics key (its fixed application id).
+Built from the parts themselves, not from the component holding them: :func:`platform_key` (the
+key, Adobe's application from the app registration, the role assignment made for it),
+:func:`journey_analytics_key` (the second key, its fixed application id) and
+:func:`monitoring_args` (the keys, where the rules go, who is told).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pulumi
 
 from cmk_facts import JOURNEY_ANALYTICS_APPLICATION_ID
+from components.arm_ids import arm_name
+from components.key_vault import KeyReference
 from components.settings.monitoring import KeyAccessMonitoringSettings
-
-if TYPE_CHECKING:
-    from components.customer_managed_key import CustomerManagedKey
-    from components.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -55,49 +53,60 @@ class KeyAccessMonitoringArgs:
     """Tags of every resource made here."""
 
 
-def monitoring_args(
-    settings: Settings, monitoring: KeyAccessMonitoringSettings, cmk: CustomerManagedKey
-) -> KeyAccessMonitoringArgs:
-    """What to watch in a :class:`~components.customer_managed_key.CustomerManagedKey`: the
-    Platform key (Adobe's application from the app registration) and, when it exists, the
-    Journey Analytics key (its fixed application id). The alert rules and a created workspace go
-    in the Platform vault's resource group."""
-    # Imported here: customer_managed_key imports this module.
-    from components.customer_managed_key import arm_name
+def platform_key(
+    key: KeyReference,
+    application_id: pulumi.Input[str],
+    role_assignment_id: pulumi.Input[str] | None,
+) -> MonitoredKey:
+    """The Platform key, used by Adobe's application from the app registration."""
+    return _monitored("platform", "Experience Platform", key, application_id, role_assignment_id)
 
-    vault_id = pulumi.Output.from_input(cmk.key.vault_id)
-    keys = [
-        MonitoredKey(
-            label="platform",
-            product="Experience Platform",
-            vault_id=cmk.key.vault_id,
-            key_name=_key_name(cmk.key.key_resource_id),
-            application_ids=[cmk.app_registration.application_id],
-            role_assignment_id=cmk.access.role_assignment.id if cmk.access else None,
-        )
-    ]
-    cja = cmk.journey_analytics
-    if cja is not None:
-        keys.append(
-            MonitoredKey(
-                label="journey-analytics",
-                product="Customer Journey Analytics",
-                vault_id=cja.key.vault_id,
-                key_name=_key_name(cja.key.key_resource_id),
-                application_ids=[JOURNEY_ANALYTICS_APPLICATION_ID],
-                role_assignment_id=cja.access.role_assignment.id if cja.access else None,
-            )
-        )
+
+def journey_analytics_key(
+    key: KeyReference, role_assignment_id: pulumi.Input[str] | None
+) -> MonitoredKey:
+    """The Journey Analytics key, used by Adobe's second application (its fixed id)."""
+    return _monitored(
+        "journey-analytics",
+        "Customer Journey Analytics",
+        key,
+        JOURNEY_ANALYTICS_APPLICATION_ID,
+        role_assignment_id,
+    )
+
+
+def monitoring_args(
+    monitoring: KeyAccessMonitoringSettings,
+    keys: Sequence[MonitoredKey],
+    *,
+    location: str | None,
+    tags: Mapping[str, str],
+) -> KeyAccessMonitoringArgs:
+    """Watch ``keys`` (the Platform's first): the alert rules and a created workspace go in the
+    first key's resource group, a created workspace in ``location``."""
+    vault_id = pulumi.Output.from_input(keys[0].vault_id)
     return KeyAccessMonitoringArgs(
         settings=monitoring,
         keys=keys,
         resource_group_name=vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
-        location=settings.location,
-        tags=settings.tags,
+        location=location,
+        tags=tags,
     )
 
 
-def _key_name(key_resource_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    from components.customer_managed_key import arm_name
-
-    return pulumi.Output.from_input(key_resource_id).apply(lambda i: arm_name(i, "keys"))
+def _monitored(
+    label: str,
+    product: str,
+    key: KeyReference,
+    application_id: pulumi.Input[str],
+    role_assignment_id: pulumi.Input[str] | None,
+) -> MonitoredKey:
+    key_name = pulumi.Output.from_input(key.key_resource_id).apply(lambda i: arm_name(i, "keys"))
+    return MonitoredKey(
+        label=label,
+        product=product,
+        vault_id=key.vault_id,
+        key_name=key_name,
+        application_ids=[application_id],
+        role_assignment_id=role_assignment_id,
+    )

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 from cmk_facts import HSM_SUFFIXES
 from components.settings.reader import ConfigReader
 from components.settings.values import ManagedHsm
-from providers.hsm.models import normal_hsm_uri
 from providers.platform.endpoints import check_endpoint, is_loopback
 
 #: Settings that only shape a vault (or a resource group) the program creates; with an HSM they
@@ -118,4 +117,7 @@ def _hsm_uri(r: ConfigReader, value: str) -> str:
             "managedHsmUri",
             f"is {value!r}: a Managed HSM's host is <name>.<suffix> with suffix one of {suffixes}",
         )
+    # Imported only when an HSM is named: a stack without one loads none of the HSM's code.
+    from providers.hsm.models import normal_hsm_uri
+
     return normal_hsm_uri(url)

@@ -3,8 +3,6 @@ otherwise be silently ignored)."""
 
 from __future__ import annotations
 
-import difflib
-
 from cmk_facts import NAMESPACE
 from components.settings.errors import SettingsError
 from components.settings.reader import ConfigReader
@@ -22,6 +20,8 @@ def check_unknown_keys(r: ConfigReader) -> None:
         name = key[len(prefix) :]
         if name in r.declared:
             continue
+        import difflib  # only a misspelt key needs it: no import for every other program
+
         close = difflib.get_close_matches(name, list(r.declared), n=1, cutoff=0.6)
         if not close:
             raise SettingsError(

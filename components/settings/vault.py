@@ -15,7 +15,6 @@ MIN_ROTATION_TO_EXPIRY_DAYS = 7
 MIN_NOTIFY_DAYS = 7
 
 
-
 def vault_name(r: ConfigReader, value: str, setting: str = "keyVaultName") -> str:
     """``value`` if Azure accepts it as a vault name; the error names ``setting``."""
     if not VAULT_NAME.match(value):
