@@ -204,7 +204,10 @@ def run_up(
         def pulumi(*args: str) -> int:
             return subprocess.run([cli, *args], cwd=root, env=env, check=False).returncode  # noqa: S603
 
-        status = pulumi("install") or pulumi("stack", "select", "--create", stack)
+        # An offline stack declares nothing of Azure: `pulumi install` would fetch the Azure
+        # provider plugins the virtualenv's packages name, and fail without the internet.
+        install = ("install", "--no-plugins") if sim is not None else ("install",)
+        status = pulumi(*install) or pulumi("stack", "select", "--create", stack)
         if status == 0:
             status = pulumi("up", "--stack", stack, *up_args, *policy)
             if status == 0:
