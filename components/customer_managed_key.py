@@ -74,6 +74,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
         deployer = self._deployer(s)
         self.tenant_id = deployer.tenant_id if deployer else None
 
+        # Where the key lives, and Adobe's application: neither waits for the other.
         self.tier = key_tier(name, s, deployer, parent=self)
         self.key = self.tier.key
         self.app_registration = self._app_registration(name, s)
@@ -86,25 +87,7 @@ class CustomerManagedKey(pulumi.ComponentResource):
             if s.manages_access
             else None
         )
-        # Adobe's job checks its access as soon as it starts: wait for the role assignment.
-        self.byok_config = ByokConfig(
-            f"{name}-byok",
-            ByokConfigArgs(
-                org_id=s.org_id,
-                platform_url=s.platform_url,
-                config_name=s.config_name,
-                key_identifier=self.key.key_id,
-                api_generation=s.api_generation,
-                wait_timeout_minutes=float(s.wait_timeout_minutes),
-                failed_resends=s.failed_resends,
-            ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[self.access.role_assignment] if self.access else [],
-                protect=s.protect,
-                retain_on_delete=True,
-            ),
-        )
+        self.byok_config = self._byok_config(name, s, self.access)
 
         # Off by default, each: docs/journey-analytics.md, docs/runbooks.md#key-access-monitoring.
         self.journey_analytics: JourneyAnalyticsKey | None = None
@@ -136,6 +119,28 @@ class CustomerManagedKey(pulumi.ComponentResource):
                 org_id=s.org_id, platform_url=s.platform_url, api_generation=s.api_generation
             ),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _byok_config(self, name: str, s: Settings, access: KeyAccess | None) -> ByokConfig:
+        """The configuration sent to Adobe with the key's versioned identifier, once Adobe is
+        in: Adobe's job checks its access as soon as it starts, so it waits for the role."""
+        return ByokConfig(
+            f"{name}-byok",
+            ByokConfigArgs(
+                org_id=s.org_id,
+                platform_url=s.platform_url,
+                config_name=s.config_name,
+                key_identifier=self.key.key_id,
+                api_generation=s.api_generation,
+                wait_timeout_minutes=float(s.wait_timeout_minutes),
+                failed_resends=s.failed_resends,
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[access.role_assignment] if access else [],
+                protect=s.protect,
+                retain_on_delete=True,
+            ),
         )
 
     def _journey_analytics(

@@ -129,6 +129,35 @@ class Settings:
         return _build(ConfigReader(values, environ or {}, secret_keys), preview=preview)
 
 
+@dataclass(frozen=True)
+class _KeyTier:
+    """Which key tier the settings name, chosen once: a brought key, a key in a Managed HSM, or
+    neither (a vault and key created here)."""
+
+    brought: ExistingKey | None
+    hsm: ManagedHsm | None
+
+    @property
+    def creates_vault(self) -> bool:
+        return self.brought is None and self.hsm is None
+
+    def resource_group_name(self, named: str | None) -> str | None:
+        """The brought key's or the HSM's group; for a created vault the one named, if any."""
+        if self.brought is not None:
+            return self.brought.resource_group_name
+        if self.hsm is not None:
+            return self.hsm.resource_group_name
+        return named
+
+    def key_name(self, named: str) -> str:
+        """A brought key's own name; else ``keyName``."""
+        return self.brought.key_name if self.brought is not None else named
+
+    def key_type(self, named: str) -> str:
+        """An HSM key's type is always RSA-HSM; else ``keyType``."""
+        return managed_hsm.HSM_KEY_TYPE if self.hsm is not None else named
+
+
 def _build(r: ConfigReader, *, preview: bool) -> Settings:
     check_unknown_keys(r)
     org_id = adobe.org_id(r)
@@ -140,30 +169,18 @@ def _build(r: ConfigReader, *, preview: bool) -> Settings:
     wait = adobe.wait_timeout(r)
     failed_resends = adobe.failed_resends(r)
 
-    byok = existing_key.existing_key(r)
-    if byok is not None:
-        existing_key.check_creation_only_unset(r)
+    byok = _brought_key(r)
     service_principal = access.service_principal(r, byok)
-    hsm = managed_hsm.managed_hsm(r)
-    if hsm is not None:
-        managed_hsm.check_vault_only_unset(r)
+    tier = _KeyTier(byok, _managed_hsm(r))
 
     tenant_id = r.optional("tenantId", lambda v: placement.guid(r, "tenantId", v))
-    create_group = r.boolean("createResourceGroup") and byok is None and hsm is None
-    group_name = r.optional("resourceGroupName", lambda v: placement.resource_group(r, v))
-    if byok is None and hsm is None and not create_group and group_name is None:
-        raise r.fail(
-            "resourceGroupName",
-            "is empty but adobe-cmk:createResourceGroup is false: name the existing resource "
-            "group, or set createResourceGroup true",
-        )
+    create_group, group_name = _resource_group(r, tier)
     location = placement.location(r, needed=create_group)
     tags = placement.tags(r)
 
     key_vault_name = r.optional("keyVaultName", lambda v: vault.vault_name(r, v))
-    key_type = vault.key_type(r)
-    key_type = key_type if hsm is None else managed_hsm.HSM_KEY_TYPE
-    sku = vault.sku(r, key_type, check=byok is None and hsm is None)
+    key_type = tier.key_type(vault.key_type(r))
+    sku = vault.sku(r, key_type, check=tier.creates_vault)
     key_name = vault.key_name(r)
     key_size = vault.key_size(r)
     rotation = vault.rotation(r)
@@ -173,8 +190,8 @@ def _build(r: ConfigReader, *, preview: bool) -> Settings:
     journey_analytics = journey_analytics_key(
         r,
         platform_key=byok,
-        platform_vault_name=key_vault_name if byok is None and hsm is None else None,
-        has_resource_group=byok is None and hsm is None,
+        platform_vault_name=key_vault_name if tier.creates_vault else None,
+        has_resource_group=tier.creates_vault,
         service_principal=service_principal,
     )
     monitoring = key_access_monitoring(r, location=location)
@@ -190,17 +207,11 @@ def _build(r: ConfigReader, *, preview: bool) -> Settings:
         tenant_id=tenant_id,
         location=location,
         create_resource_group=create_group,
-        resource_group_name=(
-            byok.resource_group_name
-            if byok is not None
-            else hsm.resource_group_name
-            if hsm is not None
-            else group_name
-        ),
+        resource_group_name=tier.resource_group_name(group_name),
         tags=tags,
         key_vault_name=key_vault_name,
         key_vault_sku=sku,
-        key_name=byok.key_name if byok is not None else key_name,
+        key_name=tier.key_name(key_name),
         key_type=key_type,
         key_size=key_size,
         rotation=rotation,
@@ -210,9 +221,39 @@ def _build(r: ConfigReader, *, preview: bool) -> Settings:
         role_scope=role_scope,
         protect=protect,
         key_access_monitoring=monitoring,
-        managed_hsm=hsm,
+        managed_hsm=tier.hsm,
         journey_analytics=journey_analytics,
     )
+
+
+def _brought_key(r: ConfigReader) -> ExistingKey | None:
+    """``existingKeyId``; with it, every setting that only shapes a created key at its default."""
+    byok = existing_key.existing_key(r)
+    if byok is not None:
+        existing_key.check_creation_only_unset(r)
+    return byok
+
+
+def _managed_hsm(r: ConfigReader) -> ManagedHsm | None:
+    """``managedHsmId`` / ``managedHsmUri``; with them, every vault-only setting at its default."""
+    hsm = managed_hsm.managed_hsm(r)
+    if hsm is not None:
+        managed_hsm.check_vault_only_unset(r)
+    return hsm
+
+
+def _resource_group(r: ConfigReader, tier: _KeyTier) -> tuple[bool, str | None]:
+    """Whether the group is created, and its name when set (a vault created in an existing
+    group needs one)."""
+    create_group = r.boolean("createResourceGroup") and tier.creates_vault
+    group_name = r.optional("resourceGroupName", lambda v: placement.resource_group(r, v))
+    if tier.creates_vault and not create_group and group_name is None:
+        raise r.fail(
+            "resourceGroupName",
+            "is empty but adobe-cmk:createResourceGroup is false: name the existing resource "
+            "group, or set createResourceGroup true",
+        )
+    return create_group, group_name
 
 
 def _current_config() -> dict[str, Any]:
