@@ -35,8 +35,8 @@ Stack policies (all resources, with their options and dependencies, at the end o
   segment: never ``/``, a subscription, a resource group or another vault). The stack's vaults
   are those it declares (by name, unique in a cloud, and resource group) and those its settings
   bring (``existingVaultId`` with ``existingKeyId``, and the Journey Analytics pair, whole id
-  compared): the CLI hands the pack the stack's configuration (``grant_scopes.py``,
-  ``brought_keys.py``).
+  compared): the engine hands the pack the stack's configuration (``grant_scopes.py``,
+  ``brought_keys.py``, ``stack_settings.py``).
 - ``byok-config-key-in-stack``: each ``adobe:ByokConfig`` sends a versioned key identifier that
   names a key of a vault declared in this stack, the vault's whole host (name and cloud suffix)
   compared; a Managed HSM key counts, its HSM as the vault. Bring-your-own-key stacks declare no
@@ -82,6 +82,7 @@ from journey_analytics_rules import JOURNEY_ANALYTICS_POLICIES
 from key_rules import KEY_POLICIES
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 from stack_rules import ADOBE_ACCESS_POLICIES
+from stack_settings import keep
 from vault_rules import VAULT_POLICIES
 
 NAME = "adobe-cmk"
@@ -99,6 +100,7 @@ POLICIES: list[Policy] = [
 
 def serve() -> None:
     """Start the pack's analyzer (what the CLI talks to); returns when the engine is done."""
+    keep()  # the stack's settings, for the rules that compare the program with them
     PolicyPack(
         name=NAME,
         enforcement_level=EnforcementLevel.MANDATORY,

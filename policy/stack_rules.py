@@ -24,7 +24,7 @@ from adobe_resources import (
     role_guid,
     vault_address,
 )
-from brought_keys import brought_places, stack_settings
+from brought_keys import brought_places
 from grant_scopes import KeyPlace, declared_places, scope_problem
 from property_values import UNKNOWN, get
 from pulumi_policy import (
@@ -100,7 +100,7 @@ def _key_places(resources: Sequence[PolicyResource]) -> list[KeyPlace]:
     for key in (r for r in resources if is_key(r.resource_type)):
         key_vault, key_name = key_location(key)
         keys.append((key_vault.name if key_vault else None, key_name))
-    return declared_places(vaults, keys) + brought_places(stack_settings())
+    return declared_places(vaults, keys) + brought_places()
 
 
 def _holds_key(resource: PolicyResource) -> bool:

@@ -11,8 +11,8 @@ dependencies).
 The stacks are the program's own: ``__main__.py`` run under mocks (:func:`tests.mocks.run_main`),
 every registration captured with its options. Tests (``tests/test_policy*.py``) check that a
 compliant stack passes with no diagnostic, and change one thing in a copy to expect exactly one
-policy, with its message. The CLI hands the pack the stack's configuration in ``PULUMI_CONFIG``
-(as it does a program; the pack reads a brought key's place from it): an analyzer is started with
+policy, with its message. The engine hands the pack the stack's configuration in
+``ConfigureStack`` (the pack reads a brought key's place from it): an analyzer is configured with
 the stack's config, or with none.
 """
 
@@ -36,7 +36,7 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tests.mocks import PROJECT, STACK, ProgramRun, run_main, valid_config
+from tests.mocks import PROJECT, SECRET_KEYS, STACK, ProgramRun, run_main, valid_config
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 RPC_TIMEOUT = 20.0
@@ -144,7 +144,7 @@ class Verdict:
 
 class Analyzer:
     """One policy-pack process, started and configured as the engine does, with the stack's
-    ``config`` (full keys; values as the CLI passes them, strings, lists and booleans in JSON)."""
+    ``config`` (full keys) in ``ConfigureStack``."""
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
@@ -156,16 +156,15 @@ class Analyzer:
                 "PULUMI_PROJECT": PROJECT,
                 "PULUMI_STACK": STACK,
                 "PULUMI_DRY_RUN": "true",
-                "PULUMI_CONFIG": json.dumps(
-                    {
-                        k: v if isinstance(v, str) else json.dumps(v)
-                        for k, v in (config or {}).items()
-                    }
-                ),
+                "PULUMI_CONFIG": "{}",
             },
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
+        # The engine's form: every value a string (lists and booleans in JSON).
+        self._config = {
+            k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()
+        }
         try:
             port = self._read_port()
             self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -206,7 +205,12 @@ class Analyzer:
             assert error.code() == grpc.StatusCode.UNIMPLEMENTED, error
         self.stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=STACK, project=PROJECT, organization="organization", dry_run=True
+                stack=STACK,
+                project=PROJECT,
+                organization="organization",
+                dry_run=True,
+                config=self._config,
+                config_secret_keys=[k for k in self._config if k in SECRET_KEYS],
             ),
             timeout=RPC_TIMEOUT,
         )
