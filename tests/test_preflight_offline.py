@@ -176,7 +176,7 @@ def test_up_starts_the_simulator_for_the_run_and_stops_it_after(tmp_path, capsys
     assert run_up("t", ["--yes"], environ=env, root=tmp_path) == 0
 
     install, select_, up, output = calls(log)
-    assert install["args"] == ["install"]
+    assert install["args"] == ["install", "--no-plugins"]  # the offline stack uses no Azure
     assert select_["args"] == ["stack", "select", "--create", "t"]
     assert up["args"] == ["up", "--stack", "t", "--yes"]
     assert up["ims"] == 200 and up["platform"] == 403  # IMS issued a token; none was sent

@@ -55,6 +55,7 @@ def test_up_runs_the_policy_pack_after_installing_its_requirements(tmp_path, arg
     assert ("--yes" in up) == ("--yes" in args), up
 
 
+@pytest.mark.xdist_group("sim-port-8181")  # scripts/up binds Pulumi.sim.yaml's port for the run
 def test_the_offline_stack_runs_without_the_policy_pack(tmp_path):
     # Pulumi.sim.yaml is unprotected on purpose and declares nothing of Azure to check.
     calls = run_script(tmp_path, "sim", "--yes")

@@ -227,6 +227,7 @@ PROJECT_LINKS = ("components", "providers", ".venv")
     "(test_sim_stack_resources_run_up_refresh_preview_and_destroy covers the same path without)",
 )
 @pytest.mark.timeout(900)
+@pytest.mark.xdist_group("sim-port-8181")
 def test_sim_stack_end_to_end_through_the_automation_api(tmp_path, monkeypatch):
     from pulumi import automation as auto
 
