@@ -1,4 +1,5 @@
-"""What both Adobe dynamic providers share: credentials, clients, input checks, progress lines.
+"""What the Adobe dynamic resources share: their base (properties declared once, the provider
+made for each), and their providers' credentials, clients, input checks and progress lines.
 
 Providers are pickled into the stack state by reference (their modules are importable), so a
 provider object carries no state across pickling: credentials are read in :meth:`configure`, in
@@ -7,16 +8,23 @@ the provider process, and clients are made on first use.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 import pulumi
-from pulumi.dynamic import CheckFailure, ConfigureRequest, Resource, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    Resource,
+    ResourceProvider,
+)
 from pulumi.output import Unknown
 
 from cmk_facts import API_GENERATIONS, DEFAULT_API_KEY, GUID, NAMESPACE, ORG_ID, ORG_ID_EXAMPLE
@@ -25,6 +33,12 @@ from providers.platform.client import PlatformClient
 from providers.platform.endpoints import check_endpoint
 from providers.platform.ims import credential_problem
 from providers.platform.redaction import RedactingFilter
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+#: A resource's args dataclass.
+ArgsT = TypeVar("ArgsT", bound="DataclassInstance")
 
 #: The package logger: the client's retry and status lines and the providers' own lines.
 log = logging.getLogger("providers")
@@ -44,9 +58,7 @@ def check_org_id(props: Mapping[str, Any], failures: list[CheckFailure]) -> None
     value = props.get("orgId")
     if not is_unknown(value) and not (isinstance(value, str) and ORG_ID.match(value)):
         failures.append(
-            CheckFailure(
-                "orgId", f"orgId {value!r} is not an IMS org id like {ORG_ID_EXAMPLE}"
-            )
+            CheckFailure("orgId", f"orgId {value!r} is not an IMS org id like {ORG_ID_EXAMPLE}")
         )
 
 
@@ -93,28 +105,66 @@ def inputs_of(props: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any
     return {name: props[name] for name in names if name in props}
 
 
-class AdobeResource(Resource):
-    """Base of the Adobe dynamic resources.
+def camel_case(python_name: str) -> str:
+    """A property's name in the state and on the wire: ``key_vault_url`` → ``keyVaultUrl``."""
+    head, *rest = python_name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
-    ``PROPERTIES`` maps each Python attribute to its camelCase name in the state and on the wire
-    (defined once per resource). Inputs come from the fields of an args dataclass; every other
-    property is an output, unknown until the provider answers.
+
+def input_names(args_type: type[DataclassInstance]) -> tuple[str, ...]:
+    """A resource's inputs, on the wire: the fields of its args dataclass, in order."""
+    return tuple(camel_case(field.name) for field in fields(args_type))
+
+
+class AdobeResource(Resource, Generic[ArgsT]):
+    """Base of the dynamic resources.
+
+    Each property is declared once, as a typed attribute of the subclass (``org_id:
+    pulumi.Output[str]``); its name in the state and on the wire is its camelCase (``orgId``),
+    collected in :attr:`PROPERTIES` (unless the subclass gives ``PROPERTIES`` itself). Inputs come
+    from the fields of an args dataclass; every other property is an output, unknown until the
+    provider answers. The provider is the :class:`AdobeProvider` subclass declared with
+    ``serves=`` the resource, made anew for each resource (it is pickled into the state by
+    reference and carries nothing).
+
+    ``AdobeResource(resource_name, args, opts)``; a subclass whose provider is no
+    :class:`AdobeProvider` (the Managed HSM resources) passes its provider first instead:
+    ``super().__init__(provider, resource_name, args, opts)``.
     """
 
     PROPERTIES: ClassVar[Mapping[str, str]] = {}
     _python_names: ClassVar[Mapping[str, str]] = {}
+    _provider_type: ClassVar[type[ResourceProvider] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "PROPERTIES" not in vars(cls):
+            cls.PROPERTIES = {name: camel_case(name) for name in inspect.get_annotations(cls)}
         cls._python_names = {wire: python for python, wire in cls.PROPERTIES.items()}
 
+    @overload
+    def __init__(
+        self, resource_name: str, args: ArgsT, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         provider: ResourceProvider,
         resource_name: str,
-        args: Any,
+        args: ArgsT,
         opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    ) -> None: ...
+
+    def __init__(self, *positional: Any, **named: Any) -> None:
+        if positional and isinstance(positional[0], ResourceProvider):
+            provider, resource_name, args, *rest = positional
+        else:
+            served_by = type(self)._provider_type
+            assert served_by is not None, f"no provider serves {type(self).__name__}"
+            provider = served_by()
+            resource_name, args, *rest = positional
+        opts: pulumi.ResourceOptions | None = named.get("opts", rest[0] if rest else None)
         inputs = {field.name: getattr(args, field.name) for field in fields(args)}
         unknown = set(inputs) - set(self.PROPERTIES)
         assert not unknown, f"{type(self).__name__}.PROPERTIES lacks {sorted(unknown)}"
@@ -129,7 +179,29 @@ class AdobeResource(Resource):
 
 
 class AdobeProvider(ResourceProvider):
-    """Base of the providers that call the Platform API."""
+    """Base of the providers that call the Platform API: ``class XProvider(AdobeProvider,
+    serves=X)`` provides the resource ``X``.
+
+    ``check`` validates offline what every Adobe resource takes (``orgId``, ``platformUrl``,
+    ``apiGeneration``) and then the resource's own inputs (:meth:`check_own`); unknown values
+    pass.
+    """
+
+    def __init_subclass__(
+        cls, serves: type[AdobeResource[Any]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if serves is not None:
+            serves._provider_type = cls
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validates inputs offline; unknown values pass."""
+        failures = check_platform_inputs(news)
+        self.check_own(news, failures)
+        return CheckResult(news, failures)
+
+    def check_own(self, news: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+        """The resource's own input checks, each adding to ``failures`` (none by default)."""
 
     def configure(self, req: ConfigureRequest) -> None:
         """Remember where credentials come from; nothing is fetched until a call needs it."""

@@ -18,23 +18,18 @@ at Adobe).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
     check_guid,
-    check_platform_inputs,
+    input_names,
     inputs_of,
     is_unknown,
     log,
@@ -42,19 +37,6 @@ from providers.adobe_provider import (
 from providers.platform.models import AppRegistrationDetails
 from providers.user_errors import in_user_words
 
-#: Python attribute → property name in the state and on the wire.
-PROPERTIES = {
-    "org_id": "orgId",
-    "platform_url": "platformUrl",
-    "api_generation": "apiGeneration",
-    "tenant_id": "tenantId",
-    "application_id": "applicationId",
-    "application_name": "applicationName",
-    "application_uri": "applicationUri",
-    "consent_url": "consentUrl",
-    "tenant_consent_url": "tenantConsentUrl",
-}
-INPUTS = ("orgId", "platformUrl", "apiGeneration", "tenantId")
 #: A different org or Platform is a different registration; every other input is no change.
 REPLACE_ON = ("orgId", "platformUrl")
 #: How long ``create`` waits for a beta registration job to answer.
@@ -77,10 +59,9 @@ class AppRegistrationArgs:
     with :func:`tenant_consent_url` instead."""
 
 
-class AppRegistration(AdobeResource, module="adobe", name="AppRegistration"):
-    """Adobe's CMK multi-tenant app for an org (type ``…dynamic/adobe:AppRegistration``)."""
-
-    PROPERTIES = PROPERTIES
+class AppRegistration(AdobeResource[AppRegistrationArgs], module="adobe", name="AppRegistration"):
+    """Adobe's CMK multi-tenant app for an org (type ``…dynamic/adobe:AppRegistration``):
+    ``AppRegistration(resource_name, AppRegistrationArgs(…), opts)``."""
 
     org_id: pulumi.Output[str]
     platform_url: pulumi.Output[str]
@@ -92,23 +73,18 @@ class AppRegistration(AdobeResource, module="adobe", name="AppRegistration"):
     consent_url: pulumi.Output[str]
     tenant_consent_url: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: AppRegistrationArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(AppRegistrationProvider(), resource_name, args, opts)
+
+#: Python attribute → property name in the state and on the wire.
+PROPERTIES = AppRegistration.PROPERTIES
+INPUTS = input_names(AppRegistrationArgs)
 
 
-class AppRegistrationProvider(AdobeProvider):
+class AppRegistrationProvider(AdobeProvider, serves=AppRegistration):
     """Reads (and in the beta generation starts) Adobe's app registration."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validates inputs offline; unknown values pass."""
-        failures = check_platform_inputs(news)
+    def check_own(self, news: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+        """``tenantId``, when set, is a GUID."""
         check_guid(news, "tenantId", failures)
-        return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Another org or Platform URL replaces; anything else is no change; nothing calls Adobe.

@@ -18,24 +18,18 @@ The resource's id is the configuration name, which is how Adobe reads it back (c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from cmk_facts import CONFIG_NAME, MAX_FAILED_RESENDS, MAX_WAIT_MINUTES
 from providers.adobe_provider import (
     AdobeProvider,
     AdobeResource,
-    check_platform_inputs,
+    input_names,
     inputs_of,
     is_unknown,
     log,
@@ -46,30 +40,6 @@ from providers.platform.decisions import FAILURE_STATUS, PENDING_STATUSES
 from providers.platform.models import ByokConfigDetails
 from providers.user_errors import in_user_words
 
-#: Python attribute → property name in the state and on the wire.
-PROPERTIES = {
-    "org_id": "orgId",
-    "platform_url": "platformUrl",
-    "config_name": "configName",
-    "key_identifier": "keyIdentifier",
-    "api_generation": "apiGeneration",
-    "wait_timeout_minutes": "waitTimeoutMinutes",
-    "failed_resends": "failedResends",
-    "status": "status",
-    "config_id": "configId",
-    "key_vault_url": "keyVaultUrl",
-    "key_name": "keyName",
-    "key_version": "keyVersion",
-}
-INPUTS = (
-    "orgId",
-    "platformUrl",
-    "configName",
-    "keyIdentifier",
-    "apiGeneration",
-    "waitTimeoutMinutes",
-    "failedResends",
-)
 #: Another org, Platform or name is another configuration.
 REPLACE_ON = ("orgId", "platformUrl", "configName")
 #: Inputs that change nothing at Adobe: how to call it and how long to wait.
@@ -96,10 +66,9 @@ class ByokConfigArgs:
     """How many times a job that ends ``FAILED`` is sent again within the wait."""
 
 
-class ByokConfig(AdobeResource, module="adobe", name="ByokConfig"):
-    """Adobe's BYOK configuration for an organisation (type ``…dynamic/adobe:ByokConfig``)."""
-
-    PROPERTIES = PROPERTIES
+class ByokConfig(AdobeResource[ByokConfigArgs], module="adobe", name="ByokConfig"):
+    """Adobe's BYOK configuration for an organisation (type ``…dynamic/adobe:ByokConfig``):
+    ``ByokConfig(resource_name, ByokConfigArgs(…), opts)``."""
 
     org_id: pulumi.Output[str]
     platform_url: pulumi.Output[str]
@@ -114,21 +83,17 @@ class ByokConfig(AdobeResource, module="adobe", name="ByokConfig"):
     key_name: pulumi.Output[str]
     key_version: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: ByokConfigArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(ByokConfigProvider(), resource_name, args, opts)
+
+#: Python attribute → property name in the state and on the wire.
+PROPERTIES = ByokConfig.PROPERTIES
+INPUTS = input_names(ByokConfigArgs)
 
 
-class ByokConfigProvider(AdobeProvider):
+class ByokConfigProvider(AdobeProvider, serves=ByokConfig):
     """Sends the key to Adobe and waits for Adobe's job; never deletes anything."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validates inputs offline; unknown values pass."""
-        failures = check_platform_inputs(news)
+    def check_own(self, news: Mapping[str, Any], failures: list[CheckFailure]) -> None:
+        """``configName``, ``keyIdentifier``, ``waitTimeoutMinutes`` and ``failedResends``."""
         name = news.get("configName")
         if not is_unknown(name) and not (isinstance(name, str) and CONFIG_NAME.match(name)):
             failures.append(
@@ -170,7 +135,6 @@ class ByokConfigProvider(AdobeProvider):
                     f"{MAX_FAILED_RESENDS}",
                 )
             )
-        return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Decides offline what a change means at Adobe (see :func:`decide_diff`)."""
