@@ -217,7 +217,13 @@ def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start
 #: The project, for a copy of it: the CLI writes an encryption salt into the stack file it uses,
 #: so the test runs a copy, never the working tree. Files are copied (the CLI must see the copy's
 #: folder as the project's), the packages and the virtualenv linked.
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", SIM_STACK_FILE.name)
+PROJECT_FILES = (
+    "Pulumi.yaml",
+    "__main__.py",
+    "cmk_facts.py",
+    "requirements.txt",
+    SIM_STACK_FILE.name,
+)
 PROJECT_LINKS = ("components", "providers", ".venv")
 
 
