@@ -87,8 +87,6 @@ class VaultKeyTier:
     settings: Settings
     parent: pulumi.Resource
     vault: CmkKeyVault | None = None
-    resource_group: resources.ResourceGroup | None = None
-    """The resource group created for the vault (``None`` when an existing one is named)."""
 
     def admit(
         self, application_id: pulumi.Input[str], consent_url: pulumi.Input[str]
@@ -144,7 +142,6 @@ def created_vault(
 ) -> VaultKeyTier:
     """The resource group ``<name>-rg`` (unless an existing one is named) and the vault with its
     key, :class:`~components.key_vault.CmkKeyVault` ``<name>``."""
-    group: resources.ResourceGroup | None = None
     group_name: pulumi.Input[str]
     location: pulumi.Input[str] | None = s.location
     if s.create_resource_group:
@@ -179,12 +176,4 @@ def created_vault(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return VaultKeyTier(
-        name,
-        vault.reference,
-        deployer.subscription_id,
-        s,
-        parent,
-        vault=vault,
-        resource_group=group,
-    )
+    return VaultKeyTier(name, vault.reference, deployer.subscription_id, s, parent, vault=vault)
