@@ -139,6 +139,11 @@ class ByokConfigProvider(AdobeProvider, serves=ByokConfig):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Decides offline what a change means at Adobe (see :func:`decide_diff`)."""
         changes, replaces = decide_diff(olds, news)
+        note = status_note(olds, news)
+        if note:
+            # A dynamic provider's diff names no property the CLI could show for a status read
+            # at the last refresh: without this line a preview says "update" and not why.
+            log.warning("%s", note)
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -210,6 +215,19 @@ def decide_diff(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], 
         # check sees that Adobe is not settled on the key.
         changes.append("status")
     return changes, [name for name in changes if name in REPLACE_ON]
+
+
+def status_note(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
+    """What `up` will do about the status Adobe reported at the last read, in one line, when
+    that status alone changes the plan (``FAILED``: sent again; still running: waited for)."""
+    name, status = olds.get("configName") or news.get("configName"), olds.get("status")
+    if status == FAILURE_STATUS:
+        return (f"BYOK configuration {name} was {status} at Adobe when last read: "
+                "`pulumi up` sends it again")
+    if status in PENDING_STATUSES:
+        return (f"BYOK configuration {name} was {status} at Adobe when last read: "
+                "`pulumi up` waits for it to complete (no new POST)")
+    return None
 
 
 def _same_key(old: Any, new: Any) -> bool:

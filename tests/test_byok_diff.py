@@ -13,7 +13,7 @@ from pulumi.output import Unknown
 
 from cmk_facts import MAX_WAIT_MINUTES
 from providers.app_registration import AppRegistrationProvider
-from providers.byok_config import ByokConfigProvider, decide_diff
+from providers.byok_config import ByokConfigProvider, decide_diff, status_note
 from providers.key_identifier import parse_key_identifier
 from providers.platform.decisions import Action, decide_create
 from providers.platform.models import ByokConfigDetails
@@ -284,3 +284,18 @@ def test_check_app_registration_invalid_input_fails_naming_it(name: str, value: 
     assert failures[0][0] == name
     assert name in failures[0][1]
     assert "\n" not in failures[0][1]
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    ("FAILED", "`pulumi up` sends it again"),
+    ("RUNNING", "`pulumi up` waits for it to complete (no new POST)"),
+    ("NEW", "`pulumi up` waits for it to complete (no new POST)"),
+])
+def test_status_note_says_what_up_does_about_the_status_last_read(status: str, says: str) -> None:
+    note = status_note({**inputs(), "status": status}, inputs())
+    assert note == f"BYOK configuration {inputs()['configName']} was {status} at Adobe when last " \
+        f"read: {says}"
+
+
+def test_status_note_is_silent_for_a_completed_configuration() -> None:
+    assert status_note({**inputs(), "status": "COMPLETED"}, inputs()) is None

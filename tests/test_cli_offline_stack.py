@@ -183,6 +183,9 @@ def test_failed_configuration_is_found_by_refresh_and_sent_again_by_up(
     assert shown(refresh.stdout, "~", BYOK_URN_TYPE, "adobe-cmk-byok", "update"), refresh.stdout
     preview = project.run("preview", "--stack", STACK, "--diff")
     assert f"~ {BYOK_URN_TYPE}: (update)" in preview.stdout, preview.stdout
+    # The diff names no property; the provider says why in one line (on stderr with --diff).
+    assert (f"BYOK configuration {CONFIG_NAME} was FAILED at Adobe when last read: "
+            "`pulumi up` sends it again") in preview.stdout + preview.stderr, preview.stdout
     assert re.search(r"~ 1 to update", preview.stdout), preview.stdout
     sim.clear_log()
     project.run("up", "--yes", "--stack", STACK)
@@ -231,8 +234,8 @@ def test_state_holds_no_client_secret_and_no_token(project: Project,
 def test_serialized_providers_load_again_in_a_fresh_process(project: Project) -> None:
     deployment = project.export(STACK, "--show-secrets")
     for resource in dynamic_resources(deployment):
-        provider = resource["inputs"]["__provider"]
-        assert isinstance(provider, str), resource["urn"]  # a plain value: it holds no secret
+        # The SDK stores a serialized provider as a secret (`serialize_as_secret_always`).
+        provider = json.loads(resource["inputs"]["__provider"]["plaintext"])
         probe = ("import base64, sys, dill\n"
                  "p = dill.loads(base64.b64decode(sys.stdin.read()))\n"
                  "print(type(p).__module__ + '.' + type(p).__name__)\n")
