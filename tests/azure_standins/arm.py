@@ -91,8 +91,8 @@ class ArmResource:
     """The top-level properties of the input shape (Read's projection keeps only these)."""
     read_only: ClassVar[tuple[str, ...]] = ()
     """Paths Azure sets (``properties.vaultUri``): left out of Read's projection."""
-    computed: ClassVar[tuple[str, ...]] = ("name", "type")
-    """Top-level outputs not known at preview."""
+    output_names: ClassVar[tuple[str, ...]] = ()
+    """Every top-level output the SDK declares for the type (the resource class's getters)."""
 
     # --- names and ids ---------------------------------------------------------------------------
 
@@ -188,6 +188,6 @@ class ArmResource:
         return project(outputs, self.input_keys, self.read_only)
 
     def preview(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Outputs at preview: the inputs, and every property Azure computes unknown
-        (azure-native's ``PreviewOutputs``)."""
-        return {**self.body(inputs), **dict.fromkeys(self.computed, UNKNOWN)}
+        """Outputs at preview: each output the input of the same name, when there is one, else
+        unknown (azure-native's ``PreviewOutputs``)."""
+        return {name: inputs.get(name, UNKNOWN) for name in self.output_names}

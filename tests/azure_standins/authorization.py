@@ -25,6 +25,10 @@ _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 class RoleAssignment(ArmResource):
     token = "azure-native:authorization:RoleAssignment"
+    output_names = ("azureApiVersion", "condition", "conditionVersion", "createdBy", "createdOn",
+                    "delegatedManagedIdentityResourceId", "description", "name", "principalId",
+                    "principalType", "roleDefinitionId", "scope", "systemData", "type",
+                    "updatedBy", "updatedOn")
     path = "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}"
     arm_type = "Microsoft.Authorization/roleAssignments"
     api_version = "2022-04-01"
@@ -37,7 +41,6 @@ class RoleAssignment(ArmResource):
     force_new = frozenset({"principalId", "roleDefinitionId", "principalType"})
     input_keys = ("principalId", "principalType", "roleDefinitionId", "description",
                   "condition", "conditionVersion", "delegatedManagedIdentityResourceId")
-    computed = ("name", "type", "createdOn", "createdBy", "updatedOn", "updatedBy")
 
     def put(self, ctx: Context, resource_id: str, inputs: Mapping[str, Any],
             existing: dict[str, Any] | None) -> dict[str, Any]:

@@ -27,6 +27,14 @@ PUBLISHER_TENANT = "fa7b1b5a-7b34-4387-94ae-d2c178decee1"
 
 class ServicePrincipal(ArmResource):
     token = "azuread:index/servicePrincipal:ServicePrincipal"
+    output_names = ("accountEnabled", "alternativeNames", "appRoleAssignmentRequired",
+                    "appRoleIds", "appRoles", "applicationTenantId", "clientId", "description",
+                    "displayName", "featureTags", "features", "homepageUrl", "loginUrl",
+                    "logoutUrl", "notes", "notificationEmailAddresses",
+                    "oauth2PermissionScopeIds", "oauth2PermissionScopes", "objectId", "owners",
+                    "preferredSingleSignOnMode", "redirectUris", "samlMetadataUrl",
+                    "samlSingleSignOn", "servicePrincipalNames", "signInAudience", "tags", "type",
+                    "useExisting")
     path = "/servicePrincipals/{objectId}"
     arm_type = "servicePrincipal"
     api_version = ""
@@ -34,7 +42,6 @@ class ServicePrincipal(ArmResource):
     force_new = frozenset({"clientId"})
     input_keys = ("clientId", "useExisting", "accountEnabled", "appRoleAssignmentRequired",
                   "description", "tags", "owners", "notes")
-    computed = ("objectId", "displayName", "applicationTenantId", "servicePrincipalNames")
 
     @classmethod
     def replace_on(cls) -> frozenset[str]:

@@ -31,6 +31,8 @@ ACTION_TYPES = {"rotate": "Rotate", "notify": "Notify"}
 
 class Vault(ArmResource):
     token = "azure-native:keyvault:Vault"
+    output_names = ("azureApiVersion", "location", "name", "properties", "systemData", "tags",
+                    "type")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.KeyVault/vaults/{vaultName}")
     arm_type = "Microsoft.KeyVault/vaults"
@@ -42,12 +44,14 @@ class Vault(ArmResource):
     force_new = frozenset({"location"})
     read_only = ("properties.vaultUri", "properties.provisioningState",
                  "properties.hsmPoolResourceId", "properties.privateEndpointConnections")
-    computed = ("name", "type", "systemData")
 
     def preview(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The properties the vault's response type adds unknown too (``PreviewOutputs``
+        recurses into typed objects)."""
         out = super().preview(inputs)
-        out["properties"] = {**out.get("properties", {}), "vaultUri": UNKNOWN,
-                             "provisioningState": UNKNOWN}
+        if isinstance(out.get("properties"), dict):
+            out["properties"] = {**out["properties"], **dict.fromkeys(
+                ("vaultUri", "provisioningState", "hsmPoolResourceId"), UNKNOWN)}
         return out
 
     def put(self, ctx: Context, resource_id: str, inputs: Mapping[str, Any],
@@ -121,6 +125,9 @@ class Vault(ArmResource):
 
 class Key(ArmResource):
     token = "azure-native:keyvault:Key"
+    output_names = ("attributes", "azureApiVersion", "curveName", "keyOps", "keySize", "keyUri",
+                    "keyUriWithVersion", "kty", "location", "name", "releasePolicy",
+                    "rotationPolicy", "tags", "type")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}")
     arm_type = "Microsoft.KeyVault/vaults/keys"
@@ -130,11 +137,6 @@ class Key(ArmResource):
     # No body property replaces: kty, keySize and the rest are create-and-update in the key's
     # PUT schema (KeyProperties), but the PUT never updates an existing key (Key.put).
     input_keys = ("properties", "tags")
-    computed = ("name", "type", "keyUri", "keyUriWithVersion", "location")
-
-    def preview(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return {**dict.fromkeys(self.computed, UNKNOWN), **dict(inputs.get("properties") or {}),
-                "tags": inputs.get("tags")}
 
     def put(self, ctx: Context, resource_id: str, inputs: Mapping[str, Any],
             existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -235,3 +237,15 @@ def key_outputs(vault: Mapping[str, Any], key_id: str, version: str,
                            "recoveryLevel": "Recoverable", "exportable": False},
             "keyUri": uri, "keyUriWithVersion": f"{uri}/{version}",
             "rotationPolicy": stored_rotation_policy(None), **properties}
+
+
+def managed_hsm_outputs(resource_id: str, location: str, hsm_uri: str) -> dict[str, Any]:
+    """An activated Managed HSM as ARM answers a GET of it (Microsoft.KeyVault/managedHSMs), for
+    a test seeding the HSM a stack brings (the program never creates one)."""
+    return {"name": resource_id.rsplit("/", 1)[-1], "type": "Microsoft.KeyVault/managedHSMs",
+            "location": location, "tags": {}, "sku": {"family": "B", "name": "Standard_B1"},
+            "properties": {"hsmUri": f"{hsm_uri.rstrip('/')}/", "enablePurgeProtection": True,
+                           "enableSoftDelete": True, "softDeleteRetentionInDays": 90,
+                           "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded",
+                           "networkAcls": {"bypass": "AzureServices", "defaultAction": "Allow"},
+                           "securityDomainProperties": {"activationStatus": "Active"}}}

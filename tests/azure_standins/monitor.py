@@ -15,6 +15,8 @@ _OUTPUT_ONLY = ("id", "name", "type", "azureApiVersion", "systemData", "etag")
 
 class ResourceGroup(ArmResource):
     token = "azure-native:resources:ResourceGroup"
+    output_names = ("azureApiVersion", "location", "managedBy", "name", "properties", "tags",
+                    "type")
     path = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
     arm_type = "Microsoft.Resources/resourceGroups"
     api_version = "2024-03-01"
@@ -54,6 +56,12 @@ class _Flattened(ArmResource):
 
 class Workspace(_Flattened):
     token = "azure-native:operationalinsights:Workspace"
+    output_names = ("azureApiVersion", "createdDate", "customerId",
+                    "defaultDataCollectionRuleResourceId", "etag", "features", "forceCmkForQuery",
+                    "identity", "location", "modifiedDate", "name", "privateLinkScopedResources",
+                    "provisioningState", "publicNetworkAccessForIngestion",
+                    "publicNetworkAccessForQuery", "retentionInDays", "sku", "systemData", "tags",
+                    "type", "workspaceCapping")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.OperationalInsights/workspaces/{workspaceName}")
     arm_type = "Microsoft.OperationalInsights/workspaces"
@@ -62,7 +70,6 @@ class Workspace(_Flattened):
     force_new = frozenset({"location"})
     read_only = ("customerId", "provisioningState", "createdDate", "modifiedDate",
                  "sku.lastSkuUpdate")
-    computed = ("name", "type", "customerId", "provisioningState")
 
     def put(self, ctx: Context, resource_id: str, inputs: Mapping[str, Any],
             existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -82,6 +89,12 @@ class Workspace(_Flattened):
 
 class ActionGroup(_Flattened):
     token = "azure-native:monitor:ActionGroup"
+    output_names = ("armRoleReceivers", "automationRunbookReceivers", "azureApiVersion",
+                    "azureAppPushReceivers", "azureFunctionReceivers", "emailReceivers",
+                    "enabled", "eventHubReceivers", "groupShortName", "identity",
+                    "incidentReceivers", "itsmReceivers", "location", "logicAppReceivers", "name",
+                    "smsReceivers", "systemData", "tags", "type", "voiceReceivers",
+                    "webhookReceivers")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.Insights/actionGroups/{actionGroupName}")
     arm_type = "Microsoft.Insights/ActionGroups"
@@ -101,6 +114,10 @@ class ActionGroup(_Flattened):
 
 class DiagnosticSetting(_Flattened):
     token = "azure-native:monitor:DiagnosticSetting"
+    output_names = ("azureApiVersion", "eventHubAuthorizationRuleId", "eventHubName",
+                    "logAnalyticsDestinationType", "logs", "marketplacePartnerId", "metrics",
+                    "name", "serviceBusRuleId", "storageAccountId", "systemData", "type",
+                    "workspaceId")
     path = "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}"
     arm_type = "Microsoft.Insights/diagnosticSettings"
     api_version = "2021-05-01-preview"
@@ -127,6 +144,13 @@ class DiagnosticSetting(_Flattened):
 
 class ScheduledQueryRule(_Flattened):
     token = "azure-native:monitor:ScheduledQueryRule"
+    output_names = ("actions", "autoMitigate", "azureApiVersion",
+                    "checkWorkspaceAlertsStorageConfigured", "createdWithApiVersion", "criteria",
+                    "description", "displayName", "enabled", "etag", "evaluationFrequency",
+                    "identity", "isLegacyLogAnalyticsRule", "isWorkspaceAlertsStorageConfigured",
+                    "kind", "location", "muteActionsDuration", "name", "overrideQueryTimeRange",
+                    "resolveConfiguration", "scopes", "severity", "skipQueryValidation",
+                    "systemData", "tags", "targetResourceTypes", "type", "windowSize")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.Insights/scheduledQueryRules/{ruleName}")
     arm_type = "microsoft.insights/scheduledqueryrules"
@@ -149,6 +173,8 @@ class ScheduledQueryRule(_Flattened):
 
 class ActivityLogAlert(_Flattened):
     token = "azure-native:monitor:ActivityLogAlert"
+    output_names = ("actions", "azureApiVersion", "condition", "description", "enabled",
+                    "location", "name", "scopes", "tags", "type")
     path = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.Insights/activityLogAlerts/{activityLogAlertName}")
     arm_type = "Microsoft.Insights/ActivityLogAlerts"
