@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ CHALLENGE = (
     f'Bearer authorization="https://login.microsoftonline.com/{TENANT}", '
     'resource="https://managedhsm.azure.net"'
 )
-_KEY = re.compile(r"/keys/(?P<name>[A-Za-z0-9-]+)(?:/(?P<version>[0-9a-f]{32}))?\Z")
+# The version is optional, and an empty one means the latest (REST "Get Key", API 7.5:
+# GET {vaultBaseUrl}/keys/{key-name}/{key-version}; azure-keyvault-keys sends /keys/<name>/).
+_KEY = re.compile(r"/keys/(?P<name>[A-Za-z0-9-]+)(?:/(?P<version>[0-9a-f]{32})?)?\Z")
 _CREATE = re.compile(r"/keys/(?P<name>[A-Za-z0-9-]+)/create\Z")
 _ASSIGNMENT = re.compile(
     r"(?P<scope>(?:/keys(?:/[A-Za-z0-9-]+)?)?)/providers/Microsoft\.Authorization/"
@@ -66,6 +69,7 @@ class HsmSimulator:
         *,
         deployer_roles: bool = True,
         port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.tokens = dict(tokens)
         self.expired: set[str] = set()
@@ -84,11 +88,17 @@ class HsmSimulator:
                 self.state.grant(principal, CRYPTO_USER)
                 self.state.grant(principal, POLICY_ADMINISTRATOR)
         self._server = _Server(("127.0.0.1", port), self)
+        # Over TLS (a server context with its certificate) for clients that send a bearer token
+        # to https only, as Microsoft's Key Vault SDKs do.
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self.state.base_url = self.url
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> HsmSimulator:
         self._thread = threading.Thread(
