@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,17 +43,21 @@ def sdk_version(name: str) -> str:
     return str(declared["version"])
 
 
-def launcher_path(home: Path, name: str) -> Path:
-    version = sdk_version(name)
+def launcher_path(home: Path, name: str, version: str | None = None) -> Path:
+    version = version or sdk_version(name)
     return home / "plugins" / f"resource-{name}-v{version}" / f"pulumi-resource-{name}"
 
 
-def install(home: Path) -> list[Path]:
-    """Both launchers under ``home`` (a ``PULUMI_HOME``); the paths written or found current."""
+def install(home: Path, versions: Mapping[str, str] | None = None) -> list[Path]:
+    """Both launchers under ``home`` (a ``PULUMI_HOME``) at the installed SDKs' versions, and at
+    ``versions`` too (a state written with older SDKs names its providers' versions, which the
+    engine then loads); the paths written or found current."""
+    wanted = [(name, sdk_version(name)) for name in PACKAGES]
+    wanted += [item for item in (versions or {}).items() if item not in wanted]
     installed = []
-    for name in PACKAGES:
-        path = launcher_path(home, name)
-        text = LAUNCHER.format(name=name, version=sdk_version(name), root=ROOT)
+    for name, version in wanted:
+        path = launcher_path(home, name, version)
+        text = LAUNCHER.format(name=name, version=version, root=ROOT)
         if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".launcher-")
