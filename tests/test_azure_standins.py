@@ -5,6 +5,7 @@ function not modelled refused in one line naming it)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,11 +18,13 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from tests import mocks
 from tests.azure_standins import STATE_ENV, AzureState
 from tests.azure_standins.arm import ArmError, Context
 from tests.azure_standins.diffing import DELETE_REPLACE, UPDATE, diff_inputs, refreshed_inputs
 from tests.azure_standins.keyvault import Key, Vault, stored_rotation_policy
 from tests.azure_standins.plugins import install, launcher_path, sdk_version
+from tests.azure_standins.provider import PLUGINS
 from tests.azure_standins.resource_types import TYPES
 from tests.azure_standins.state import empty_state
 from tests.azure_standins.wire import struct
@@ -232,3 +235,27 @@ def test_plugin_without_a_state_file_fails_in_one_line(tmp_path: Path) -> None:
                             env=env, timeout=30, check=False)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and STATE_ENV in result.stderr, result.stderr
+
+
+# --- what the program uses is what the stand-ins serve ---------------------------------------
+
+
+def test_every_azure_type_the_programs_variants_declare_is_modelled() -> None:
+    """From every variant's URNs (tests/fixtures/urns.json, recorded under the mocks)."""
+    recorded = json.loads((Path(__file__).parent / "fixtures" / "urns.json").read_text())
+    declared = {urn.split("::")[2].split("$")[-1] for pairs in recorded.values()
+                for pair in pairs for urn in pair}
+    azure = {t for t in declared if t.startswith(("azure-native:", "azuread:"))}
+    assert len(azure) >= 10, azure
+    served = {t for plugin in PLUGINS.values() for t in plugin.types}
+    assert azure <= served, azure - served
+
+
+def test_every_function_the_program_calls_is_modelled() -> None:
+    """The invokes the mocks answer (tests/mocks.py, and the HSM lookup of tests/test_urns.py)
+    are those the program calls; each is served by its plugin."""
+    answered = {value for name, value in vars(mocks).items() if name.startswith("GET_")}
+    answered.add("azure-native:keyvault:getManagedHsm")
+    for token in answered:
+        plugin = PLUGINS["azuread" if token.startswith("azuread:") else "azure-native"]
+        assert token in plugin.invokes, token

@@ -175,6 +175,19 @@ def test_rotated_key_needs_nothing_from_adobe(stack: FullStack, sim: PlatformSim
     stack.run("preview", "--expect-no-changes")
 
 
+def test_disabled_key_is_found_by_refresh_and_planned_enabled_again(stack: FullStack) -> None:
+    key_id = stack.outputs()["keyResourceId"]
+    stack.azure.disable_key(key_id)
+    refresh = stack.run("refresh", "--yes", "--skip-preview")
+    assert shown(refresh.stdout, "~", KEY, "adobe-cmk-key", "updated"), refresh.stdout
+    preview = stack.run("preview", "--diff")
+    assert re.search(r"~ enabled\s*: false => true", preview.stdout), preview.stdout
+    # A person enables it again (an ARM key PUT would not: it never updates an existing key).
+    stack.azure.change(key_id, lambda key: key["attributes"].update(enabled=True))
+    stack.run("refresh", "--yes", "--skip-preview")
+    stack.run("preview", "--expect-no-changes")
+
+
 # --- 4. protection -------------------------------------------------------------------------------
 
 
