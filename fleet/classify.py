@@ -3,14 +3,19 @@
 Pure: takes the events of one ``preview --refresh`` (or ``refresh --preview-only``) and the error
 the operation raised, if any. Two notions, two lists (docs/fleet.md, "What the statuses mean"):
 
-- **drift**: the cloud no longer matches the state: a refresh step whose outputs event carries
-  diffs, or finds the resource gone;
+- **drift**: the cloud no longer matches the state: a refresh step that changed the resource's
+  outputs, or found it gone;
 - **pending**: the program would still change something after the refresh: every step other
   than ``same``/``refresh``/``read``, with the summary's counts as a cross-check.
 
-A change is recorded as property paths and diff kinds only. Engine events also carry old and
-new inputs and outputs (values, secrets among them); they are never read, so no value can reach
-a report.
+One ``preview --refresh`` shows both, as ``refresh --preview-only`` and ``preview`` would. The
+engine gives no diff for a refresh step (its events carry ``detailedDiff: null``, and ``op``
+``refresh`` in ``preview --refresh``; ``update``/``delete`` in ``refresh --preview-only``), nor for
+a dynamic provider's step, so a change's paths are the engine's when it gives them, else those
+where the step's old and new outputs (a refresh) or inputs (a step of the plan) differ, as the
+CLI's own diff display finds them. A change is recorded as property paths and diff kinds only:
+values are compared, never copied, so no value (the engine shows a secret as ``[secret]``) can
+reach a report.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pulumi.automation import ConcurrentUpdateError, EngineEvent, StackNotFoundError
-from pulumi.automation.events import OpType, StepEventMetadata
+from pulumi.automation.events import OpType, StepEventMetadata, StepEventStateMetadata
+
+from fleet.property_diff import changed_paths
 
 
 class Status(StrEnum):
@@ -59,6 +67,8 @@ _NO_CHANGE = frozenset(
     }
 )
 _ERROR_LINE = re.compile(r"\berror\b", re.IGNORECASE)
+_TRACEBACK = "Traceback (most recent call last):"
+_PROVIDER_TYPE = "pulumi:providers:"
 _LOCK_LINE = re.compile(r"locked by|created by|Another update is currently in progress")
 
 
@@ -139,25 +149,29 @@ def classify_error(error: BaseException, events: Iterable[EngineEvent]) -> Outco
 
 
 def _drift(events: list[EngineEvent]) -> tuple[Change, ...]:
-    refreshed = {
-        e.resource_pre_event.metadata.urn
-        for e in events
-        if e.resource_pre_event and e.resource_pre_event.metadata.op == OpType.REFRESH
-    }
+    refreshing: set[str] = set()
     found: dict[str, Change] = {}
     for event in events:
+        if event.resource_pre_event and event.resource_pre_event.metadata.op == OpType.REFRESH:
+            refreshing.add(event.resource_pre_event.metadata.urn)
         outputs = event.res_outputs_event
-        if not outputs:
+        # A refresh's result is the first outputs event after its pre event: op "refresh" in
+        # preview --refresh (whose plan steps follow, for the same resources), the result op
+        # (same/update/delete) in refresh --preview-only. Both are recorded alike: "delete" for
+        # a resource gone, else "update".
+        if not outputs or outputs.metadata.urn not in refreshing:
             continue
         meta = outputs.metadata
-        # preview --refresh reports the refresh step as op "refresh"; a standalone refresh
-        # reports its result op (same/update/delete) for a resource it refreshed.
-        is_refresh = meta.op == OpType.REFRESH or meta.urn in refreshed
-        if not is_refresh or meta.op == OpType.SAME:
+        refreshing.discard(meta.urn)
+        if meta.op == OpType.SAME or _is_provider(meta):
             continue
-        paths = _paths(meta)
-        if paths or meta.op == OpType.DELETE:
-            found[meta.urn] = Change(meta.urn, meta.type, meta.op.value, paths)
+        if meta.op == OpType.DELETE or meta.new is None:
+            found[meta.urn] = Change(meta.urn, meta.type, OpType.DELETE.value, {})
+            continue
+        paths = _paths(meta) or changed_paths(_values(meta.old, "outputs"),
+                                              _values(meta.new, "outputs"))
+        if paths:
+            found[meta.urn] = Change(meta.urn, meta.type, OpType.UPDATE.value, paths)
     return tuple(found.values())
 
 
@@ -168,8 +182,25 @@ def _pending(events: list[EngineEvent]) -> tuple[Change, ...]:
         if not pre or pre.metadata.op in _NO_CHANGE or pre.metadata.urn in found:
             continue
         meta = pre.metadata
-        found[meta.urn] = Change(meta.urn, meta.type, meta.op.value, _paths(meta))
+        if _is_provider(meta):
+            continue
+        paths = _paths(meta)
+        if not paths and meta.old is not None and meta.new is not None:
+            paths = changed_paths(_values(meta.old, "inputs"), _values(meta.new, "inputs"))
+        found[meta.urn] = Change(meta.urn, meta.type, meta.op.value, paths)
     return tuple(found.values())
+
+
+def _is_provider(meta: StepEventMetadata) -> bool:
+    """A provider resource: its state is its configuration (for the dynamic providers' default
+    one, the whole stack config), which changes reach the cloud only through the steps of the
+    resources it serves; the summary does not count it either."""
+    return meta.type.startswith(_PROVIDER_TYPE)
+
+
+def _values(state: StepEventStateMetadata | None, part: str) -> Mapping[str, Any]:
+    values = getattr(state, part, None) if state is not None else None
+    return values if isinstance(values, dict) else {}
 
 
 def _paths(meta: StepEventMetadata) -> dict[str, str]:
@@ -190,7 +221,8 @@ def _mandatory_violation(events: list[EngineEvent]) -> str:
     for event in events:
         policy = event.policy_event
         if policy and policy.enforcement_level == "mandatory":
-            return f"policy {policy.policy_name}: {_first_line(policy.message)}"
+            # The message is the policy's description, then what the resource violated.
+            return f"policy {policy.policy_name}: {_last_line(policy.message)}"
     return ""
 
 
@@ -211,7 +243,22 @@ def _stderr(text: str) -> str:
     return after if found else text
 
 
+def error_line(error: BaseException) -> str:
+    """The line of an exception's text that says what went wrong: for a failed CLI command, the
+    first error line of its stderr (its first line, ``code: N``, says nothing)."""
+    return _first_line(_stderr(str(error)))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
 def _first_line(text: str) -> str:
+    """The first line naming an error, else the first line; of a Python traceback (a dynamic
+    provider's failure reaches the engine as one), the exception's line, its last."""
+    if text.lstrip().startswith(_TRACEBACK):
+        return _last_line(text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         if _ERROR_LINE.search(line):

@@ -20,12 +20,14 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from pulumi.automation import PulumiCommand
 
 from fleet import report
+from fleet.classify import error_line
 from fleet.credentials import check_distinct, shared_credentials
 from fleet.runner import DEFAULT_WIDTH, Runner, fan_out
 from fleet.stacks import SelectionError, orphans, select, stack_files
@@ -70,7 +72,7 @@ def main(
         print(f"fleet: {error}", file=err)
         return report.COMMAND_FAILED
     except Exception as error:  # the CLI missing or failing outside any one stack
-        print(f"fleet: {type(error).__name__}: {_first_line(str(error))}", file=err)
+        print(f"fleet: {type(error).__name__}: {error_line(error)}", file=err)
         return report.COMMAND_FAILED
 
 
@@ -89,8 +91,12 @@ def _run(args: argparse.Namespace, runner: Runner, out: TextIO, err: TextIO) -> 
             out.write(report.listing_table(doc))
         return report.OK
     if not args.no_install:
-        print("fleet: pulumi install (once, before the stacks)", file=err)
-        runner.install()
+        # An offline stack declares nothing of Azure; the Azure plugins the virtualenv's packages
+        # name cannot be fetched offline, and `pulumi install` would fail on them (as scripts/up).
+        offline = all(m.offline for m in selection.members)
+        plugins = " without plugins (every stack selected is offline)" if offline else ""
+        print(f"fleet: pulumi install{plugins} (once, before the stacks)", file=err)
+        runner.install(no_plugins=offline)
     if args.command == "check":
         packs = args.policy_pack or []
         results = fan_out(
@@ -108,6 +114,9 @@ def _run(args: argparse.Namespace, runner: Runner, out: TextIO, err: TextIO) -> 
             width=args.parallel,
             max_failures=args.max_failures,
         )
+        # The rows show each stack as the rollout left it (resources, last update).
+        after = runner.backend_stacks()
+        results = [replace(r, backend=after.get(r.member.stack, r.backend)) for r in results]
     version = str(runner.command.version or "")
     doc = report.document(
         args.command, results, cli_version=version, orphans=lost, excluded=selection.excluded
@@ -137,10 +146,6 @@ def _pulumi_on_path() -> PulumiCommand:
         raise SelectionError(
             "the Pulumi CLI is not on the PATH: https://www.pulumi.com/docs/install/"
         ) from error
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,7 +4,8 @@ Each stack gets its own ``LocalWorkspace`` over the project folder, with its own
 (:mod:`fleet.credentials`); every SDK call is a CLI process of its own that names ``--stack``, so
 threads are enough and stacks never share a lock (docs/fleet.md). Plugins and dependencies are
 installed once (:meth:`Runner.install`) before fanning out: concurrent installs race.
-A check is read-only (``preview --refresh`` or ``refresh --preview-only``); only ``up`` writes.
+A check is read-only (``preview --refresh`` or ``refresh --preview-only``); only ``up`` (with
+``--refresh``) writes.
 """
 
 from __future__ import annotations
@@ -63,9 +64,10 @@ class Runner:
             env_vars=stack_environment(stack, self.environ) if stack else {},
         )
 
-    def install(self) -> None:
-        """``pulumi install``: the program's dependencies and plugins, once for all stacks."""
-        self.workspace().install()
+    def install(self, *, no_plugins: bool = False) -> None:
+        """``pulumi install``: the program's dependencies and plugins (not the plugins with
+        ``no_plugins``), once for all stacks."""
+        self.workspace().install(no_plugins=no_plugins)
 
     def backend_stacks(self, tags: Sequence[str] = ()) -> dict[str, BackendStack]:
         """The backend's stacks of this project (``stack ls --json``), only those carrying every
@@ -113,12 +115,17 @@ class Runner:
     def up(
         self, member: Member, backend: BackendStack | None, *, policy_packs: Sequence[str] = ()
     ) -> StackResult:
-        """``pulumi up --yes --skip-preview`` with the policy packs; ``updated`` on success."""
+        """``pulumi up --yes --skip-preview --refresh`` with the policy packs; ``updated`` on
+        success. The refresh first makes the update act on what the cloud holds, so that it does
+        what ``check`` (a ``preview --refresh``) reported pending: without it, a drift (Adobe's
+        configuration FAILED or gone) would stay, the state still saying it is done."""
         started = time.monotonic()
         events: list[EngineEvent] = []
         try:
             stack = Stack.select(member.stack, self.workspace(member.stack))
-            result = stack.up(policy_packs=list(policy_packs) or None, on_event=events.append)
+            result = stack.up(
+                refresh=True, policy_packs=list(policy_packs) or None, on_event=events.append
+            )
             # Only the counts: the summary also holds the stack's config, secrets shown.
             changes = {str(op): int(n) for op, n in (result.summary.resource_changes or {}).items()}
             outcome = Outcome(Status.UPDATED, change_summary=changes)

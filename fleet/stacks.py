@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from cmk_facts import NAMESPACE
+from preflight.offline import loopback_address
 
 #: Stacks left out unless named with ``--stack``, and why: not organisations to operate.
 EXCLUDED: Mapping[str, str] = {
@@ -50,6 +51,9 @@ class Member:
     file: Path
     #: ``adobe-cmk:orgId`` from the file; ``""`` when the file does not set it.
     org_id: str
+    #: Whether the file points the stack at a Platform API simulator on this machine (a loopback
+    #: ``adobe-cmk:platformUrl``, preflight/offline.py): such a stack needs no Azure plugin.
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,14 @@ def stack_files(project_dir: Path) -> list[Member]:
                 f"two stack files for stack {stack}: {members[stack].file.name} and {path.name}; "
                 "keep one"
             )
-        members[stack] = Member(stack, path, _org_id(path))
+        config = _config(path)
+        org_id = config.get(ORG_ID_KEY)
+        members[stack] = Member(
+            stack,
+            path,
+            org_id if isinstance(org_id, str) else "",
+            offline=loopback_address(config) is not None,
+        )
     return sorted(members.values(), key=lambda m: m.stack)
 
 
@@ -144,11 +155,10 @@ def orphans(members: Iterable[Member], backend: Mapping[str, BackendStack]) -> l
     return sorted(set(backend) - {m.stack for m in members})
 
 
-def _org_id(path: Path) -> str:
+def _config(path: Path) -> Mapping[str, Any]:
     try:
         document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
-        return ""
+        return {}
     config = document.get("config") if isinstance(document, dict) else None
-    value = config.get(ORG_ID_KEY) if isinstance(config, dict) else None
-    return value if isinstance(value, str) else ""
+    return config if isinstance(config, dict) else {}

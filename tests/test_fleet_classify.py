@@ -12,14 +12,17 @@ from pulumi.automation._cmd import create_command_error
 
 from fleet.classify import Status, classify, classify_error
 from fleet.credentials import check_distinct, per_stack_variable, stack_environment
+from fleet.property_diff import changed_paths
 from fleet.report import exit_code, merge
 from fleet.stacks import SelectionError, parse_stack_ls, select, stack_files
 from tests.test_fleet_doubles import (
     BYOK,
+    SECRET,
     outputs,
     policy,
     pre,
-    prelude,
+    recorded_events,
+    recorded_result,
     step,
     summary,
     urn,
@@ -33,114 +36,191 @@ def events(*raw: dict) -> list[EngineEvent]:
     return [EngineEvent.from_json({"sequence": i, "timestamp": 0, **e}) for i, e in enumerate(raw)]
 
 
-def refreshed(meta: dict | None = None) -> list[dict]:
-    return [pre(step("refresh", VAULT_URN)), outputs(meta or step("refresh", VAULT_URN))]
+def recorded(case: str) -> list[EngineEvent]:
+    """The real engine's events of ``case`` (tests/fixtures/engine_events/)."""
+    return [EngineEvent.from_json(e) for e in recorded_events(case, "prod")]
 
 
-# --- classify ------------------------------------------------------------------------------------
+def changes(found) -> list[tuple[str, str, dict]]:
+    return [(c.urn.rsplit("::", 1)[-1], c.op, dict(c.paths)) for c in found]
 
 
-def test_classify_no_diffs_is_in_sync():
-    outcome = classify(events(prelude(), *refreshed(), summary(same=2)), deployed=True)
+# --- classify: the real engine's events ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["in-sync", "in-sync.refresh-only"])
+def test_classify_recorded_in_sync(case):
+    outcome = classify(recorded(case), deployed=True)
     assert outcome.status is Status.IN_SYNC
     assert outcome.drift == () and outcome.pending == ()
-    assert outcome.change_summary == {"same": 2}
+    assert outcome.change_summary == {"same": 4}
 
 
-def test_classify_refresh_diff_is_drift_with_paths_and_kinds():
-    meta = step("refresh", VAULT_URN, detailed={"properties.enablePurgeProtection": "delete"})
-    outcome = classify(events(*refreshed(meta), summary(same=2)), deployed=True)
+def test_classify_recorded_drift_from_the_refresh_steps_old_and_new_outputs():
+    """The engine's refresh step carries no diff (``detailedDiff: null``): the fleet finds the
+    output Adobe changed (the configuration FAILED), and the update that would send it again."""
+    outcome = classify(recorded("drifted"), deployed=True)
     assert outcome.status is Status.DRIFTED
-    (change,) = outcome.drift
-    assert (change.urn, change.op) == (VAULT_URN, "refresh")
-    assert change.paths == {"properties.enablePurgeProtection": "delete"}
+    assert changes(outcome.drift) == [("adobe-cmk-byok", "update", {"status": "update"})]
+    assert changes(outcome.pending) == [("adobe-cmk-byok", "update", {})]
+    assert outcome.change_summary == {"same": 3, "update": 1}
 
 
-def test_classify_refresh_diff_without_detail_keeps_the_keys():
-    meta = step("refresh", VAULT_URN, diffs=["properties"])
-    (change,) = classify(events(*refreshed(meta)), deployed=True).drift
-    assert change.paths == {"properties": "update"}
+def test_classify_recorded_gone_resource():
+    outcome = classify(recorded("gone"), deployed=True)
+    assert outcome.status is Status.DRIFTED
+    assert changes(outcome.drift) == [("adobe-cmk-byok", "delete", {})]
+    assert changes(outcome.pending) == [("adobe-cmk-byok", "create", {})]
 
 
-def test_classify_standalone_refresh_result_op_is_drift():
-    # refresh --preview-only: the pre event says refresh, the outputs event its result op.
-    gone = step("delete", VAULT_URN)
-    outcome = classify(
-        events(pre(step("refresh", VAULT_URN)), outputs(gone), summary(delete=1)), deployed=True
+@pytest.mark.parametrize("case", ["drifted", "gone"])
+def test_one_preview_with_refresh_finds_the_drift_a_refresh_preview_finds(case):
+    """`check` runs one engine pass per stack: its drift is what `refresh --preview-only` (a
+    second pass) would find, and its plan is the pending change."""
+    one = classify(recorded(case), deployed=True)
+    refresh_only = classify(recorded(f"{case}.refresh-only"), deployed=True)
+    assert refresh_only.status is one.status is Status.DRIFTED
+    assert refresh_only.drift == one.drift
+    assert refresh_only.pending == (), "a refresh plans nothing"
+
+
+def test_classify_recorded_pending_change_without_drift():
+    """Another key merged, not deployed: the dynamic resource's step has no engine diff either;
+    the input that changed is found, the default provider's update (its inputs are the stack's
+    config) is not a change of its own."""
+    outcome = classify(recorded("pending"), deployed=True)
+    assert outcome.status is Status.PENDING
+    assert outcome.drift == ()
+    assert changes(outcome.pending) == [("adobe-cmk-byok", "update", {"keyIdentifier": "update"})]
+
+
+def test_classify_recorded_never_deployed_stack():
+    outcome = classify(recorded("not-deployed"), deployed=False)
+    assert outcome.status is Status.NOT_DEPLOYED
+    assert outcome.change_summary == {"create": 4}
+
+
+def test_classify_recorded_mandatory_policy_violation_names_the_violation():
+    result = recorded_result("policy", "prod")
+    outcome = classify_error(create_command_error(result), recorded("policy"))
+    assert outcome.status is Status.FAILED
+    assert outcome.error.startswith(
+        "policy adobe-access-protected: BYOK configuration adobe-cmk-byok is not protected: "
+    ), outcome.error
+
+
+def test_classify_recorded_refused_setting_is_the_programs_one_line():
+    result = recorded_result("failed", "prod")
+    outcome = classify_error(create_command_error(result), recorded("failed"))
+    assert (outcome.status, outcome.error) == (
+        Status.FAILED,
+        "adobe-cmk:orgId is 'not-an-org': an IMS org id looks like 1234ABCD5678@AdobeOrg",
     )
-    assert outcome.status is Status.DRIFTED
-    assert outcome.drift[0].op == "delete"
 
 
-def test_classify_program_change_without_drift_is_pending():
-    change = step("replace", BYOK_URN, BYOK, detailed={"configName": "update-replace"})
+def test_classify_recorded_adobe_failure_is_the_exception_not_the_traceback():
+    """A dynamic provider's failure reaches the engine as a Python traceback (Pulumi's dynamic
+    provider server aborts with it): the detail is its exception line."""
+    result = recorded_result("up-failed", "prod")
+    outcome = classify_error(create_command_error(result), recorded("up-failed"))
+    assert outcome.status is Status.FAILED
+    assert outcome.error.startswith("RuntimeError: GET /data/infrastructure/"), outcome.error
+    assert "Unable to access key vault key: forbidden" in outcome.error
+
+
+def test_classify_recorded_lock_names_the_lock_file_and_its_holder():
+    outcome = classify_error(create_command_error(recorded_result("locked", "prod")), [])
+    assert outcome.status is Status.LOCKED
+    assert outcome.error == (
+        "file://<project>/.state/.pulumi/locks/organization/adobe-cmk/prod/"
+        "0e4f6c1e-3c35-4a8e-9d3c-5c1d2b7a9f00.json?no_tmp_dir=true: created by runner@ci-host "
+        "(pid 4242) at 2026-12-01T05:17:00Z"
+    )
+
+
+def test_classify_recorded_missing_stack_is_not_initialised():
+    error = create_command_error(recorded_result("stack-select-missing", "prod"))
+    assert classify_error(error, []).status is Status.NOT_INITIALISED
+
+
+@pytest.mark.parametrize("case", ["drifted", "pending", "gone", "policy"])
+def test_classify_never_copies_values(case):
+    outcome = classify(recorded(case), deployed=True)
+    # The planted value, and values the recorded states hold (a status, a key, a message).
+    for value in (SECRET, "COMPLETED", "sim-key", "the key could not be read", "127.0.0.1"):
+        assert value not in repr(outcome), value
+
+
+# --- classify: what the recordings do not show ---------------------------------------------------
+
+
+def test_classify_keeps_the_engines_detailed_diff_when_a_provider_gives_one():
+    change = step("update", VAULT_URN, detailed={"properties.networkAcls.defaultAction": "update"})
     outcome = classify(
-        events(
-            *refreshed(),
-            pre(change),
-            pre(step("create-replacement", BYOK_URN, BYOK)),
-            summary(same=1, replace=1),
-        ),
+        events(pre(step("refresh", VAULT_URN)), outputs(step("refresh", VAULT_URN)), pre(change),
+               summary(same=1, update=1)),
         deployed=True,
     )
     assert outcome.status is Status.PENDING
     (pending,) = outcome.pending
-    assert (pending.op, pending.paths) == ("replace", {"configName": "update-replace"})
+    assert pending.paths == {"properties.networkAcls.defaultAction": "update"}
+
+
+def test_classify_step_with_diff_keys_only_keeps_the_keys():
+    outcome = classify(events(pre(step("update", VAULT_URN, diffs=["properties"]))), deployed=True)
+    assert changes(outcome.pending) == [("cmk-vault", "update", {"properties": "update"})]
+
+
+def test_classify_replacement_is_one_pending_change():
+    change = step("replace", BYOK_URN, BYOK, detailed={"configName": "update-replace"})
+    outcome = classify(
+        events(pre(change), pre(step("create-replacement", BYOK_URN, BYOK)),
+               summary(same=1, replace=1)),
+        deployed=True,
+    )
+    assert outcome.status is Status.PENDING
+    assert changes(outcome.pending) == [("cmk-byok", "replace", {"configName": "update-replace"})]
 
 
 def test_classify_summary_changes_alone_are_pending():
     assert classify(events(summary(same=1, update=1)), deployed=True).status is Status.PENDING
 
 
-def test_classify_stack_without_resources_is_not_deployed():
-    outcome = classify(events(pre(step("create", VAULT_URN)), summary(create=4)), deployed=False)
-    assert outcome.status is Status.NOT_DEPLOYED
-
-
-def test_classify_mandatory_policy_violation_fails():
-    outcome = classify(
-        events(*refreshed(), policy("key-size", "RSA key below 3072 bits\nsee docs")), deployed=True
-    )
-    assert outcome.status is Status.FAILED
-    assert outcome.error == "policy key-size: RSA key below 3072 bits"
+def test_classify_advisory_policy_does_not_fail():
     advisory = classify(events(policy("x", "advice", "advisory"), summary(same=1)), deployed=True)
     assert advisory.status is Status.IN_SYNC
-
-
-def test_classify_never_copies_values():
-    meta = step("refresh", VAULT_URN, detailed={"properties.sku.name": "update"})
-    outcome = classify(events(prelude(), *refreshed(meta)), deployed=True)
-    assert "s3cr3t" not in repr(outcome)
 
 
 def command_error(stderr: str):
     return create_command_error(CommandResult(stdout="a diff line", stderr=stderr, code=255))
 
 
-def test_classify_error_types():
-    assert (
-        classify_error(command_error("error: no stack named 'prod' found"), []).status
-        is Status.NOT_INITIALISED
-    )
-    locked = classify_error(
-        command_error(
-            "error: the stack is currently locked by 1 lock(s).\n"
-            "  azblob://s/.pulumi/locks/o/p/prod/x.json: created by ci@runner (pid 7) at now"
-        ),
-        [],
-    )
-    assert locked.status is Status.LOCKED
-    assert locked.error == (
-        "azblob://s/.pulumi/locks/o/p/prod/x.json: created by ci@runner (pid 7) at now"
-    )
+def test_classify_error_first_error_line_of_stderr():
     failed = classify_error(command_error("warning: x\nerror: preview failed"), [])
     assert (failed.status, failed.error) == (Status.FAILED, "error: preview failed")
 
 
-def test_classify_error_prefers_the_engines_diagnostic():
-    diag = {"diagnosticEvent": {"message": "Adobe refused: 403\nmore", "severity": "error"}}
-    failed = classify_error(command_error("error: update failed"), events(diag))
-    assert failed.error == "Adobe refused: 403"
+# --- where two property maps differ --------------------------------------------------------------
+
+
+def test_changed_paths_names_paths_and_kinds_into_objects_and_lists():
+    old = {"status": "COMPLETED", "tags": {"a": 1, "b": 2}, "ips": ["1.1.1.1", "2.2.2.2"],
+           "gone": 1, "odd.key": 1, "__provider": "old"}
+    new = {"status": "FAILED", "tags": {"a": 1, "c": 3}, "ips": ["1.1.1.1", "9.9.9.9"],
+           "odd.key": 2, "added": True, "__provider": "new"}
+    assert changed_paths(old, new) == {
+        "status": "update", "tags.b": "delete", "tags.c": "add", "ips[1]": "update",
+        "gone": "delete", '["odd.key"]': "update", "added": "add",
+    }
+
+
+def test_changed_paths_lists_of_another_length_and_secrets_are_one_value():
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+              "ciphertext": "[secret]"}
+    assert changed_paths({"ips": [1], "key": secret}, {"ips": [1, 2], "key": secret}) == {
+        "ips": "update"}
+    assert changed_paths({"key": secret}, {"key": "plain"}) == {"key": "update"}
+    assert changed_paths({"same": {"x": [1]}}, {"same": {"x": [1]}}) == {}
 
 
 # --- discovery ---------------------------------------------------------------------------------

@@ -1,12 +1,20 @@
-"""Test doubles for the fleet tests (no tests here): engine events shaped as the CLI writes them,
-and a ``PulumiCommand`` that answers the commands the Automation API runs.
+"""Test doubles for the fleet tests (no tests here): a ``PulumiCommand`` that answers the commands
+the Automation API runs with what the real CLI answered, and event builders for the cases no
+recording covers.
 
-The double follows docs/fleet.md's contract: it reports CLI 3.205.0, so the SDK reads events from
-an ``--event-log`` file of JSON lines (ended by a ``cancelEvent``) rather than over gRPC; it
-answers ``stack ls|select|output|history``, ``install``, ``preview``, ``refresh --preview-only``
-and ``up``; and it fails the way the CLI does, with the stderr text the SDK types errors by. Every
-event also carries the stack's secret in its old and new inputs and outputs (as a diff would),
-so a report that copied a value would show it.
+The answers are the real CLI's, recorded by tests/pulumi_cli/engine_events.py in
+tests/fixtures/engine_events/ (the recorded stack's name replaced by the stack asked about): the
+engine events of ``preview --refresh`` and ``refresh --preview-only`` in sync, drifted, with the
+resource gone, with a change pending, never deployed, refused by a setting or by the policy pack;
+of ``up`` done and failed; a locked ``up``'s error; ``stack ls|output|history`` and the error of
+``stack select`` of a missing stack. The double reports the recorded CLI's version, so the SDK
+takes the events over gRPC (``--event-log tcp://…``) as from the real CLI, and the double streams
+them there.
+
+The real engine shows a secret as ``[secret]`` in its events. So that a report that copied any
+value would show it, the double also puts ``SECRET`` in every step's old and new states (the same
+value in both, so no diff comes of it), in the prelude's config, in a stdout event, and in the
+stack outputs and the update history (which the SDK reads with ``--show-secrets``).
 """
 
 from __future__ import annotations
@@ -17,23 +25,70 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import grpc
 from pulumi.automation import CommandResult, PulumiCommand
 from pulumi.automation._cmd import create_command_error
+from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 from semver import VersionInfo
+
+from tests.pulumi_cli import engine_events
+from tests.pulumi_cli.engine_events import STACK as RECORDED_STACK
 
 PROJECT = "adobe-cmk"
 SECRET = "s3cr3t-value-never-shown"
 VAULT = "azure-native:keyvault:Vault"
-BYOK = "pulumi-python:dynamic:Resource"
+BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
+#: The check scenarios recorded from the real CLI (``<scenario>.jsonl``).
+CHECKS = ("in-sync", "drifted", "gone", "pending", "not-deployed", "policy", "failed")
+CLI_VERSION = VersionInfo.parse(engine_events.recorded_version())
+#: What the real CLI printed for `pulumi install` offline, when the Azure plugins the program's
+#: packages name cannot be downloaded (CLI 3.276.0, no route to get.pulumi.com; stdout omitted).
+INSTALL_FAILED = (
+    "error: installing packages: failed to download plugin: azure-native-3.29.0: "
+    "failed all 5 attempts\ncontext canceled\n"
+)
 
 
 def urn(stack: str, type_: str, name: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{type_}::{name}"
 
 
+# --- recorded answers --------------------------------------------------------------------------
+
+
+def recorded_events(case: str, stack: str = RECORDED_STACK) -> list[dict[str, Any]]:
+    """The real engine's events of ``case`` for ``stack``, with ``SECRET`` planted."""
+    text = (engine_events.FIXTURES / f"{case}.jsonl").read_text(encoding="utf-8")
+    events = [json.loads(line) for line in text.replace(RECORDED_STACK, stack).splitlines()]
+    return [_planted(event) for event in events]
+
+
+def recorded_result(case: str, stack: str = RECORDED_STACK) -> CommandResult:
+    """The real CLI's exit code, stdout and stderr of ``case`` for ``stack``."""
+    recorded = engine_events.load_result(case)
+    stdout, stderr = (recorded[k].replace(RECORDED_STACK, stack) for k in ("stdout", "stderr"))
+    return CommandResult(stdout=stdout, stderr=stderr, code=recorded["code"])
+
+
+def _planted(event: dict[str, Any]) -> dict[str, Any]:
+    for kind in ("resourcePreEvent", "resOutputsEvent"):
+        meta = event.get(kind, {}).get("metadata") or {}
+        for state in (meta.get("old"), meta.get("new")):
+            for part in ("inputs", "outputs"):
+                if state and isinstance(state.get(part), dict):
+                    state[part]["plantedValue"] = SECRET
+    if "preludeEvent" in event:
+        event["preludeEvent"]["config"]["adobe-cmk:clientSecret"] = SECRET
+    return event
+
+
+# --- events for what no recording shows (shaped as the real engine writes them) ---------------
+
+
 def _state(urn_: str, type_: str) -> dict[str, Any]:
-    values = {"clientSecret": SECRET, "enableSoftDelete": True}
-    return {"urn": urn_, "type": type_, "id": "id-1", "inputs": values, "outputs": values}
+    values = {"enableSoftDelete": True, "plantedValue": SECRET}
+    return {"type": type_, "urn": urn_, "custom": True, "id": "id-1", "parent": "",
+            "provider": "", "inputs": dict(values), "outputs": dict(values)}
 
 
 def step(
@@ -44,17 +99,20 @@ def step(
     detailed: Mapping[str, str] | None = None,
     diffs: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Step metadata as the engine writes it (old and new states with values included)."""
+    """Step metadata as the engine writes it: old and new states with values, ``detailedDiff``
+    null unless the provider gave one (azure-native does for a plan step; no provider the offline
+    stack uses does, and no refresh step has one)."""
     meta: dict[str, Any] = {
         "op": op,
         "urn": urn_,
         "type": type_,
         "provider": "urn:pulumi:x::adobe-cmk::pulumi:providers:azure-native::default::1",
-        "old": _state(urn_, type_),
+        "old": None if op == "create" else _state(urn_, type_),
         "new": _state(urn_, type_),
+        "detailedDiff": None,
     }
     if detailed is not None:
-        meta["detailedDiff"] = {p: {"diffKind": k, "inputDiff": False} for p, k in detailed.items()}
+        meta["detailedDiff"] = {p: {"diffKind": k, "inputDiff": True} for p, k in detailed.items()}
         meta["diffs"] = sorted({p.split(".")[0] for p in detailed})
     if diffs is not None:
         meta["diffs"] = diffs
@@ -76,17 +134,16 @@ def summary(**changes: int) -> dict[str, Any]:
             "durationSeconds": 2,
             "resourceChanges": changes,
             "PolicyPacks": {},
+            "isPreview": True,
+            "result": "succeeded",
         }
     }
-
-
-def diagnostic(message: str, severity: str = "error") -> dict[str, Any]:
-    return {"diagnosticEvent": {"message": message, "color": "never", "severity": severity}}
 
 
 def policy(name: str, message: str, level: str = "mandatory") -> dict[str, Any]:
     return {
         "policyEvent": {
+            "resourceUrn": urn("prod", BYOK, "adobe-cmk-byok"),
             "message": message,
             "color": "never",
             "policyName": name,
@@ -94,81 +151,53 @@ def policy(name: str, message: str, level: str = "mandatory") -> dict[str, Any]:
             "policyPackVersion": "0.1.0",
             "policyPackVersionTag": "0.1.0",
             "enforcementLevel": level,
+            "severity": "critical",
         }
     }
-
-
-def prelude() -> dict[str, Any]:
-    return {"preludeEvent": {"config": {"adobe-cmk:clientSecret": SECRET}}}
 
 
 def stdout_event(message: str) -> dict[str, Any]:
     return {"stdoutEvent": {"message": message, "color": "never"}}
 
 
-def scenario_events(stack: str, name: str) -> list[dict[str, Any]]:
-    """The events of ``preview --refresh`` for a named scenario."""
-    vault = urn(stack, VAULT, "cmk-vault")
-    byok = urn(stack, BYOK, "cmk-byok")
-    refresh_same = [pre(step("refresh", vault)), outputs(step("refresh", vault))]
-    if name == "in-sync":
-        return [prelude(), *refresh_same, pre(step("same", vault)), summary(same=2)]
-    if name == "drifted":
-        meta = step("refresh", vault, detailed={"properties.networkAcls.defaultAction": "update"})
-        return [
-            prelude(),
-            pre(step("refresh", vault)),
-            outputs(meta),
-            pre(step("update", vault, detailed={"properties.networkAcls.defaultAction": "update"})),
-            summary(same=1, update=1),
-        ]
-    if name == "pending":
-        return [
-            prelude(),
-            *refresh_same,
-            pre(step("update", byok, BYOK, detailed={"keyVaultKeyIdentifier": "update"})),
-            stdout_event(f"diff shows {SECRET}"),
-            summary(same=1, update=1),
-        ]
-    if name == "policy":
-        return [
-            prelude(),
-            *refresh_same,
-            policy("vault-purge-protection", "Purge protection\nmore"),
-        ]
-    if name == "failed":
-        return [
-            prelude(),
-            diagnostic("adobe-cmk:orgId is not an IMS organisation id: x\nTraceback", "error"),
-        ]
-    raise AssertionError(f"unknown scenario {name}")
+def stream_events(address: str, events: list[dict[str, Any]]) -> None:
+    """Sends ``events`` to the SDK's event server at ``tcp://host:port``, as the CLI does."""
+    with grpc.insecure_channel(address.removeprefix("tcp://")) as channel:
+        requests = (events_pb2.EventRequest(event=json.dumps(e)) for e in events)
+        events_pb2_grpc.EventsStub(channel).StreamEvents(requests, timeout=30)
+
+
+# --- the CLI double ----------------------------------------------------------------------------
 
 
 @dataclass
 class FakePulumi(PulumiCommand):
-    """A Pulumi CLI stand-in. ``stacks`` maps each backend stack to its check scenario
-    (``in-sync``, ``drifted``, ``pending``, ``policy``, ``failed``, ``locked``); ``up`` maps a stack
-    to ``ok`` or ``fail``; a stack missing from ``stacks`` does not exist in the backend.
-    ``barrier``, when set, makes every preview wait for that many previews at once (a deadline,
-    not a sleep: a run that never reaches the width breaks the barrier and fails)."""
+    """A Pulumi CLI stand-in answering with the real CLI's recordings. ``stacks`` maps each
+    backend stack to its check scenario (one of :data:`CHECKS`); ``up_outcome`` maps a stack to
+    ``ok`` (the default), ``fail`` (Adobe failed the job) or ``locked``; a stack missing from
+    ``stacks`` does not exist in the backend. ``install_fails`` makes ``pulumi install`` fail
+    as the real one does offline. ``barrier``, when set, makes every preview wait for that many
+    previews at once (a deadline, not a sleep: a run that never reaches the width breaks the
+    barrier and fails)."""
 
     stacks: dict[str, str]
     up_outcome: dict[str, str] = field(default_factory=dict)
     resources: dict[str, int] = field(default_factory=dict)
     tags: dict[str, set[str]] = field(default_factory=dict)
+    install_fails: bool = False
     barrier: threading.Barrier | None = None
     calls: list[tuple[list[str], dict[str, str]]] = field(default_factory=list)
     running: int = 0
     most_running: int = 0
 
     def __post_init__(self) -> None:
-        # PulumiCommand.__init__ would run `pulumi version`: the fake states its version.
+        # PulumiCommand.__init__ would run `pulumi version`: the double states the recorded one.
         self.command = "pulumi"
-        self.version = VersionInfo(3, 205, 0)
+        self.version = CLI_VERSION
         self._lock = threading.Lock()
 
     def run(self, args, cwd, additional_env, on_output=None, on_error=None) -> CommandResult:
-        args = list(args)
+        args = [a for a in args if a != "--non-interactive"]
         with self._lock:
             self.calls.append((args, dict(additional_env)))
         stack = args[args.index("--stack") + 1] if "--stack" in args else ""
@@ -176,17 +205,22 @@ class FakePulumi(PulumiCommand):
             return self._ok(json.dumps(self._listing(args)))
         if args[:2] == ["stack", "select"]:
             if stack not in self.stacks:
-                self._fail(f"error: no stack named '{stack}' found", 255)
+                self._fail(recorded_result("stack-select-missing", stack))
             return self._ok("")
         if args[0] == "install":
+            if self.install_fails:
+                self._fail(CommandResult(stdout="", stderr=INSTALL_FAILED, code=1))
             return self._ok("Installing dependencies...\nFinished installing dependencies")
         if args[0] in ("preview", "refresh", "up"):
             return self._operation(args, stack)
         if args[:2] == ["stack", "output"]:
-            return self._ok(json.dumps({"vaultUri": "https://v.vault.azure.net/", "x": SECRET}))
+            answer = json.loads(recorded_result("stack-output", stack).stdout)
+            return self._ok(json.dumps({**answer, "plantedValue": SECRET}))
         if args[:2] == ["stack", "history"]:
-            return self._ok(json.dumps([self._history()]))
-        raise AssertionError(f"the fake does not answer {args}")
+            (entry,) = json.loads(recorded_result("stack-history", stack).stdout)
+            entry["config"]["adobe-cmk:clientSecret"] = {"value": SECRET, "secret": True}
+            return self._ok(json.dumps([entry]))
+        raise AssertionError(f"the double does not answer {args}")
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -200,16 +234,17 @@ class FakePulumi(PulumiCommand):
         raise AssertionError(f"no {verb} of {stack}")
 
     def _listing(self, args: list[str]) -> list[dict[str, Any]]:
+        """``stack ls --json`` in the real CLI's shape: a stack initialised and never updated
+        has a ``lastUpdate`` too (its creation) and ``resourceCount`` 0."""
+        (template,) = json.loads(recorded_result("stack-ls").stdout)
         tag = args[args.index("--tag") + 1] if "--tag" in args else None
         found = []
         for name in sorted(self.stacks):
             if tag is not None and tag not in self.tags.get(name, set()):
                 continue
-            count = self.resources.get(name, 4)
-            entry: dict[str, Any] = {"name": name, "current": False, "resourceCount": count}
-            if count:
-                entry["lastUpdate"] = "2026-11-30T08:15:05.000Z"
-            found.append(entry)
+            found.append({**template, "name": name, "current": False,
+                          "lastUpdate": "2026-11-30T08:15:05.000Z",
+                          "resourceCount": self.resources.get(name, template["resourceCount"])})
         return found
 
     def _operation(self, args: list[str], stack: str) -> CommandResult:
@@ -219,61 +254,30 @@ class FakePulumi(PulumiCommand):
         try:
             if self.barrier is not None:
                 self.barrier.wait()
-            scenario = self.stacks[stack]
             if args[0] == "up":
-                events = (
-                    [prelude(), diagnostic("boom: Adobe answered 500")]
-                    if (self.up_outcome.get(stack) == "fail")
-                    else [prelude(), summary(same=3, update=1)]
-                )
-                self._log(args, events)
-                if self.up_outcome.get(stack) == "fail":
-                    self._fail("error: update failed", 255)
-                return self._ok(f"Updating ({stack})\n")
-            if scenario == "locked":
-                # End the log so the SDK's file reader stops at once instead of after 5 s.
-                self._log(args, [])
-                self._fail(
-                    "error: the stack is currently locked by 1 lock(s). Either wait for the other "
-                    "process(es) to end or delete the lock file with `pulumi cancel`.\n"
-                    f"  azblob://state/.pulumi/locks/organization/adobe-cmk/{stack}/1.json: "
-                    "created by runner@host (pid 42) at 2026-12-01T05:17:00Z",
-                    255,
-                )
-            events = scenario_events(stack, scenario)
-            self._log(args, events)
-            if scenario in ("failed", "policy"):
-                self._fail("error: preview failed", 255)
-            return self._ok(f"Previewing update ({stack})\n")
+                case = {"ok": "up", "fail": "up-failed", "locked": "locked"}[
+                    self.up_outcome.get(stack, "ok")]
+            else:
+                scenario = self.stacks[stack]
+                assert scenario in CHECKS, f"no recording of a check {scenario}"
+                case = f"{scenario}.refresh-only" if args[0] == "refresh" else scenario
+            if (engine_events.FIXTURES / f"{case}.jsonl").exists():
+                events = recorded_events(case, stack)
+                events.insert(1, stdout_event(f"diff shows {SECRET}"))
+                stream_events(args[args.index("--event-log") + 1], events)
+            # A locked `up` writes no event: the CLI stops before the engine starts.
+            result = recorded_result(case, stack)
+            if result.code != 0:
+                self._fail(result)
+            return result
         finally:
             with self._lock:
                 self.running -= 1
-
-    def _log(self, args: list[str], events: list[dict[str, Any]]) -> None:
-        if "--event-log" not in args:
-            return
-        path = args[args.index("--event-log") + 1]
-        with open(path, "a", encoding="utf-8") as log:
-            for sequence, event in enumerate([*events, {"cancelEvent": {}}], start=1):
-                log.write(json.dumps({"sequence": sequence, "timestamp": 1764576000, **event}))
-                log.write("\n")
-
-    def _history(self) -> dict[str, Any]:
-        return {
-            "kind": "update",
-            "startTime": "2026-12-01T05:17:00.000Z",
-            "endTime": "2026-12-01T05:18:00.000Z",
-            "message": "",
-            "environment": {},
-            "config": {"adobe-cmk:clientSecret": {"value": SECRET, "secret": True}},
-            "result": "succeeded",
-            "resourceChanges": {"same": 3, "update": 1},
-        }
 
     @staticmethod
     def _ok(stdout: str) -> CommandResult:
         return CommandResult(stdout=stdout, stderr="", code=0)
 
     @staticmethod
-    def _fail(stderr: str, code: int) -> None:
-        raise create_command_error(CommandResult(stdout="", stderr=stderr, code=code))
+    def _fail(result: CommandResult) -> None:
+        raise create_command_error(result)

@@ -71,17 +71,23 @@ def offline_env(backend: Path, extra: Mapping[str, str] | None = None) -> dict[s
 
 
 class Project:
-    """A copy of the program in `directory` on a file backend of its own, for `pulumi` commands."""
+    """A copy of the program in `directory` on a file backend of its own, for `pulumi` commands.
+    `extra` names more of the repository to copy (files or folders, e.g. `fleet`, `scripts/fleet`)
+    for a test that runs more than the program."""
 
-    def __init__(self, directory: Path, extra_env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, directory: Path, extra_env: Mapping[str, str] | None = None,
+                 extra: Sequence[str] = ()) -> None:
         self.dir = directory
         self.backend = directory / ".state"
         self.backend.mkdir(parents=True, exist_ok=True)
-        for name in PROGRAM_FILES:
-            shutil.copy2(ROOT / name, directory / name)
-        for name in PROGRAM_DIRS:
-            shutil.copytree(ROOT / name, directory / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in (*PROGRAM_FILES, *PROGRAM_DIRS, *extra):
+            source, target = ROOT / name, directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(source, target)
         (directory / ".venv").symlink_to(ROOT / ".venv")
         self.env = offline_env(self.backend, extra_env)
 
