@@ -7,14 +7,13 @@ environment (and only so), declares nothing of Azure under mocks, matches what
 resources go through the real provider server against a simulator exactly as ``up``, ``refresh``,
 ``preview`` and ``destroy`` drive them.
 
-Only where the Pulumi CLI is on the PATH: the stack itself, end to end through the Automation API
-(local backend in a temporary folder), against a simulator on the stack's fixed port.
+The stack itself under the real CLI is tests/test_cli_offline_stack.py (and, through the Automation
+API, tests/test_cli_fleet.py).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +30,7 @@ from providers.app_registration import AppRegistrationProvider
 from providers.byok_config import ByokConfigProvider
 from tests.mocks import APP, BYOK, TOP, run_main
 from tests.provider_host import ProviderHost, serialized, urn_for
-from tests.simulator import TOKEN_PATH, PlatformSimulator
+from tests.simulator import TOKEN_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_STACK_FILE = ROOT / "Pulumi.sim.yaml"
@@ -41,8 +40,6 @@ OFFLINE_DOC = ROOT / "docs" / "offline-stack.md"
 #: What the simulator run by hand accepts (its defaults), and what the docs tell users to export.
 SIM_CLIENT_SECRET = "sim-client-secret"
 SIM_ENVIRON = {"ADOBE_CLIENT_SECRET": SIM_CLIENT_SECRET}
-#: Seconds per job status for the simulator the CLI test starts: COMPLETED within a second.
-QUICK_JOB = (0.1, 0.1, 0.1)
 
 
 def sim_config() -> dict[str, Any]:
@@ -210,82 +207,3 @@ def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start
         ("GET", "config-status"),
         ("POST", "config"),
     }, methods
-
-
-# --- the stack itself, end to end, where the Pulumi CLI is installed ------------------------
-
-#: The project, for a copy of it: the CLI writes an encryption salt into the stack file it uses,
-#: so the test runs a copy, never the working tree. Files are copied (the CLI must see the copy's
-#: folder as the project's), the packages and the virtualenv linked.
-PROJECT_FILES = (
-    "Pulumi.yaml",
-    "__main__.py",
-    "cmk_facts.py",
-    "requirements.txt",
-    SIM_STACK_FILE.name,
-)
-PROJECT_LINKS = ("components", "providers", ".venv")
-
-
-@pytest.mark.skipif(
-    shutil.which("pulumi") is None,
-    reason="the Pulumi CLI is not on the PATH: the offline stack's end-to-end run needs it "
-    "(test_sim_stack_resources_run_up_refresh_preview_and_destroy covers the same path without)",
-)
-@pytest.mark.timeout(900)
-@pytest.mark.xdist_group("sim-port-8181")
-def test_sim_stack_end_to_end_through_the_automation_api(tmp_path, monkeypatch):
-    from pulumi import automation as auto
-
-    project = tmp_path / "project"
-    project.mkdir()
-    for file_name in PROJECT_FILES:
-        shutil.copy(ROOT / file_name, project / file_name)
-    for link in PROJECT_LINKS:
-        (project / link).symlink_to(ROOT / link, target_is_directory=True)
-    backend = tmp_path / "state"
-    backend.mkdir()
-    env = {
-        **SIM_ENVIRON,
-        "PULUMI_BACKEND_URL": backend.as_uri(),
-        "PULUMI_CONFIG_PASSPHRASE": "sim",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-    }
-    for variable in ("ADOBE_CLIENT_ID", "ADOBE_ACCESS_TOKEN"):
-        monkeypatch.delenv(variable, raising=False)  # the CLI passes its environment on
-
-    name = sim_settings().config_name
-    try:
-        sim = PlatformSimulator(port=sim_port(), job_durations=QUICK_JOB).start()
-    except OSError as exc:
-        pytest.fail(
-            f"port {sim_port()} of Pulumi.sim.yaml is taken (a simulator run by hand?): {exc}"
-        )
-    output: list[str] = []
-    try:
-        stack = auto.create_or_select_stack(
-            "sim",
-            work_dir=str(project),
-            opts=auto.LocalWorkspaceOptions(env_vars=env),
-        )
-        try:
-            up = stack.up(on_output=output.append)
-            assert up.summary.result == "succeeded", "".join(output)
-            assert up.outputs["configStatus"].value == "COMPLETED", up.outputs
-            assert sim.configs[name]["status"] == "COMPLETED", sim.configs
-            assert sim.count("POST", "config") == 1, "".join(output)
-
-            refresh = stack.refresh(on_output=output.append)
-            assert refresh.summary.result == "succeeded", "".join(output)
-            # Raises CommandError when the preview finds any change.
-            stack.preview(expect_no_changes=True, on_output=output.append)
-
-            destroy = stack.destroy(on_output=output.append)
-            assert destroy.summary.result == "succeeded", "".join(output)
-            assert sim.configs[name]["status"] == "COMPLETED", "destroy touched the configuration"
-            assert sim.count("POST", "config") == 1, "".join(output)
-            assert {r.method for r in sim.requests} <= {"GET", "POST"}, sim.requests
-        finally:
-            stack.workspace.remove_stack("sim")
-    finally:
-        sim.stop()
