@@ -69,8 +69,9 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
         prefix = f"{self.plugin.name}:config:"
         self.config = {k.removeprefix(prefix): v for k, v in request.variables.items()}
         self._log("Configure", "", "")
-        return provider_pb2.ConfigureResponse(acceptSecrets=False, acceptResources=False,
-                                              supportsPreview=True)
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=False, acceptResources=False, supportsPreview=True
+        )
 
     def CheckConfig(self, request: Any, context: Any) -> provider_pb2.CheckResponse:
         return provider_pb2.CheckResponse(inputs=request.news)
@@ -87,12 +88,18 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
         kind = self._type(request.type or type_of(request.urn), context)
         news = plain(request.news)
         with self.state.transaction() as state:
-            failures = kind.check(Context.of(state, self.config), request.urn,
-                                  plain(request.olds), news, bytes(request.randomSeed))
+            failures = kind.check(
+                Context.of(state, self.config),
+                request.urn,
+                plain(request.olds),
+                news,
+                bytes(request.randomSeed),
+            )
             self._log_in(state, "Check", request.urn)
         return provider_pb2.CheckResponse(
             inputs=struct(news),
-            failures=[provider_pb2.CheckFailure(reason=reason) for reason in failures])
+            failures=[provider_pb2.CheckFailure(reason=reason) for reason in failures],
+        )
 
     def Diff(self, request: Any, context: Any) -> provider_pb2.DiffResponse:
         kind = self._type(request.type or type_of(request.urn), context)
@@ -103,21 +110,26 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME,
-            replaces=diff.replaces, diffs=diff.changes, hasDetailedDiff=True,
+            replaces=diff.replaces,
+            diffs=diff.changes,
+            hasDetailedDiff=True,
             # azure-native replaces delete-first, unless the name was made at random
             # (then the new one is made first, under its new name).
             deleteBeforeReplace=bool(diff.replaces) and not olds.get("__createBeforeDelete"),
-            detailedDiff={path: provider_pb2.PropertyDiff(kind=cast(Any, kind_), inputDiff=True)
-                          for path, kind_ in diff.detailed.items()})
+            detailedDiff={
+                path: provider_pb2.PropertyDiff(kind=cast(Any, kind_), inputDiff=True)
+                for path, kind_ in diff.detailed.items()
+            },
+        )
 
     def Create(self, request: Any, context: Any) -> provider_pb2.CreateResponse:
         kind = self._type(request.type or type_of(request.urn), context)
         inputs = plain(request.properties)
         if request.preview:
             return provider_pb2.CreateResponse(properties=struct(kind.preview(inputs)))
+        self._log("Create", request.urn)
         self._wait(kind)
         with self.state.transaction() as state:
-            self._log_in(state, "Create", request.urn)
             ctx = Context.of(state, self.config)
             try:
                 resource_id, outputs = kind.create(ctx, inputs)
@@ -135,11 +147,16 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.ReadResponse(id="")
         outputs = found["outputs"]
         old_inputs = plain(request.inputs)
-        inputs = (refreshed_inputs(old_inputs, kind.to_inputs(plain(request.properties)),
-                                   kind.to_inputs(outputs))
-                  if old_inputs else kind.to_inputs(outputs))
-        return provider_pb2.ReadResponse(id=found["id"], properties=struct(outputs),
-                                         inputs=struct(inputs))
+        inputs = (
+            refreshed_inputs(
+                old_inputs, kind.to_inputs(plain(request.properties)), kind.to_inputs(outputs)
+            )
+            if old_inputs
+            else kind.to_inputs(outputs)
+        )
+        return provider_pb2.ReadResponse(
+            id=found["id"], properties=struct(outputs), inputs=struct(inputs)
+        )
 
     def Update(self, request: Any, context: Any) -> provider_pb2.UpdateResponse:
         kind = self._type(request.type or type_of(request.urn), context)
@@ -201,11 +218,16 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
             self._log_in(state, method, urn, resource_id)
 
     def _log_in(self, state: dict[str, Any], method: str, urn: str, resource_id: str = "") -> None:
-        state["calls"].append({
-            "provider": self.plugin.name, "method": method,
-            "type": type_of(urn) if urn.startswith("urn:") else urn,
-            "name": urn.rsplit("::", 1)[-1] if urn.startswith("urn:") else "",
-            "id": resource_id, "at": time.time()})
+        state["calls"].append(
+            {
+                "provider": self.plugin.name,
+                "method": method,
+                "type": type_of(urn) if urn.startswith("urn:") else urn,
+                "name": urn.rsplit("::", 1)[-1] if urn.startswith("urn:") else "",
+                "id": resource_id,
+                "at": time.time(),
+            }
+        )
 
 
 def _refuse(context: Any, message: str) -> NoReturn:
