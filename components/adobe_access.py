@@ -23,6 +23,7 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import authorization
 
 from cmk_facts import ASSIGNMENT_NAMESPACE, CRYPTO_SERVICE_ENCRYPTION_USER, SERVICE_PRINCIPAL_MODES
+from components.masked import masked_reason
 
 #: The modes in which the program grants Adobe's access ("none" leaves it to a person).
 GRANTING_MODES = tuple(mode for mode in SERVICE_PRINCIPAL_MODES if mode != "none")
@@ -130,7 +131,7 @@ def look_up_service_principal(
             client_id=application_id, opts=pulumi.InvokeOptions(parent=parent)
         )
     except Exception as exc:
-        reason = " ".join(str(exc).split())[:300]
+        reason = masked_reason(exc)
         raise pulumi.RunError(
             f"adobe-cmk:servicePrincipal is 'existing' but Adobe's application "
             f"{application_id} has no service principal this identity can read ({reason}): "

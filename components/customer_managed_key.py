@@ -14,13 +14,18 @@ Wiring, and why:
 - bring-your-own-key (``existingKeyId``) creates no resource group, vault or key; with
   ``servicePrincipal: none`` as well, nothing of Azure is declared or looked up at all (the
   offline simulator stack);
+- what is brought from another subscription (a vault, an HSM, a workspace) is looked up there,
+  and the monitoring made beside it, through an explicit provider for that subscription
+  (:mod:`components.subscriptions`); in the deploying subscription everything keeps the default
+  provider, and Adobe's role assignment always does (its scope names the vault);
 - what is off costs nothing: the Managed HSM, Journey Analytics and monitoring code is imported
   only when its setting is on.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -29,6 +34,7 @@ from components.arm_ids import arm_name, name_in
 from components.key_tiers import Deployer, KeyAccess, KeyTier, key_tier
 from components.key_vault import KeyReference
 from components.settings import Settings
+from components.subscriptions import Subscriptions
 from providers.app_registration import AppRegistration, AppRegistrationArgs, tenant_consent_url
 from providers.byok_config import ByokConfig, ByokConfigArgs
 
@@ -71,11 +77,17 @@ class CustomerManagedKey(pulumi.ComponentResource):
     ) -> None:
         super().__init__("adobe-cmk:index:CustomerManagedKey", name, None, opts)
         s = settings
-        deployer = self._deployer(s)
+        client = self._client_config(s)
+        deployer = (
+            Deployer(s.tenant_id or client.tenant_id, client.subscription_id)
+            if (client is not None and s.uses_azure)
+            else None
+        )
+        subscriptions = Subscriptions(name, client.subscription_id, self) if client else None
         self.tenant_id = deployer.tenant_id if deployer else None
 
         # Where the key lives, and Adobe's application: neither waits for the other.
-        self.tier = key_tier(name, s, deployer, parent=self)
+        self.tier = key_tier(name, s, deployer, parent=self, subscriptions=subscriptions)
         self.key = self.tier.key
         self.app_registration = self._app_registration(name, s)
         tenant_id = self.tenant_id
@@ -95,18 +107,18 @@ class CustomerManagedKey(pulumi.ComponentResource):
             self.journey_analytics = self._journey_analytics(name, s, s.journey_analytics, deployer)
         self.monitoring: KeyAccessMonitoring | None = None
         if s.key_access_monitoring is not None:
-            self.monitoring = self._monitoring(name, s, s.key_access_monitoring)
+            assert subscriptions is not None, "monitoring without the client configuration"
+            self.monitoring = self._monitoring(name, s, s.key_access_monitoring, subscriptions)
 
         self.register_outputs(self.outputs())
 
-    def _deployer(self, s: Settings) -> Deployer | None:
-        """The tenant (``tenantId``, else the deploying identity's) and the deploying identity's
-        subscription; not asked for when nothing of Azure is used (an offline stack must run
-        without Azure credentials)."""
-        if not s.uses_azure:
+    def _client_config(self, s: Settings) -> Any:
+        """azure-native's client configuration: the deploying identity's tenant and subscription
+        (the one its default provider works in); not asked for when nothing is read or made in
+        ARM (an offline stack must run without Azure credentials)."""
+        if not s.reads_arm:
             return None
-        client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
-        return Deployer(s.tenant_id or client.tenant_id, client.subscription_id)
+        return authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
 
     def _app_registration(self, name: str, s: Settings) -> AppRegistration:
         """Adobe's application, depending on nothing of Azure's (it runs in parallel with the
@@ -166,12 +178,21 @@ class CustomerManagedKey(pulumi.ComponentResource):
         )
 
     def _monitoring(
-        self, name: str, s: Settings, monitoring: KeyAccessMonitoringSettings
+        self,
+        name: str,
+        s: Settings,
+        monitoring: KeyAccessMonitoringSettings,
+        subscriptions: Subscriptions,
     ) -> KeyAccessMonitoring:
         """The audit log and alerts over the Platform key and, when declared, the Journey
-        Analytics key: the keys, Adobe's applications and the role assignments made for them."""
+        Analytics key: the keys, Adobe's applications and the role assignments made for them;
+        in the key's subscription and the group :mod:`components.monitoring_placement` says."""
         from components.key_access_monitoring import KeyAccessMonitoring
         from components.monitored_keys import journey_analytics_key, monitoring_args, platform_key
+        from components.monitoring_placement import check_workspace_readable, monitoring_placement
+
+        placement = monitoring_placement(s, subscriptions.deploying)
+        check_workspace_readable(s, subscriptions, parent=self)
 
         keys = [
             platform_key(
@@ -181,11 +202,18 @@ class CustomerManagedKey(pulumi.ComponentResource):
         if self.journey_analytics is not None:
             cja = self.journey_analytics
             keys.append(journey_analytics_key(cja.key, _assignment_id(cja.access)))
-        return KeyAccessMonitoring(
-            f"{name}-monitoring",
-            monitoring_args(monitoring, keys, location=s.location, tags=s.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+        args = monitoring_args(monitoring, keys, location=s.location, tags=s.tags)
+        if placement.resource_group_name is not None:
+            args = dataclasses.replace(args, resource_group_name=placement.resource_group_name)
+        provider = subscriptions.provider(placement.subscription_id)
+        # Only another subscription gets a provider: in the deploying one, the options (and so
+        # every registration) are exactly what they always were.
+        opts = (
+            pulumi.ResourceOptions(parent=self, providers=[provider])
+            if provider is not None
+            else pulumi.ResourceOptions(parent=self)
         )
+        return KeyAccessMonitoring(f"{name}-monitoring", args, opts=opts)
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:
         """The stack outputs, by name (``None`` for what this configuration does not declare).

@@ -1,7 +1,9 @@
 """A key brought by the user (``adobe-cmk:existingKeyId``) is checked before Adobe is called.
 
 At ``preview`` (and ``up``, before anything is created) the vault and the key are looked up with
-azure-native's invokes, and a key Adobe could not use is refused in one line naming the setting:
+azure-native's invokes, in the vault's subscription (the caller passes the provider for it), and a
+lookup the deploying identity cannot make is refused in one line naming ``existingVaultId`` and
+the subscription. A key Adobe could not use is refused in one line naming the setting:
 a vault without soft delete or purge protection, an access-policy vault when the program grants
 Adobe's role (Azure RBAC is what the role assignment needs), a key that is not RSA/RSA-HSM, under
 3072 bits, without ``wrapKey`` and ``unwrapKey``, disabled, expired, or not yet active. The rules
@@ -18,8 +20,10 @@ from pulumi_azure_native import keyvault
 
 from cmk_facts import KEY_OPERATIONS, KEY_TYPES, MIN_KEY_SIZE, NAMESPACE
 from components.settings import ExistingKey
+from components.subscriptions import lookup_failure
 
 SETTING = f"{NAMESPACE}:existingKeyId"
+VAULT_SETTING = f"{NAMESPACE}:existingVaultId"
 
 
 def vault_problems(properties: Any, *, grants_role: bool) -> list[str]:
@@ -63,16 +67,24 @@ def key_problems(key: Any, *, now: float) -> list[str]:
 def check_existing_key(
     key: ExistingKey, *, grants_role: bool, opts: pulumi.InvokeOptions | None = None
 ) -> None:
-    """Look the vault and key up; ``pulumi.RunError`` (one line, naming the setting) when Adobe
-    could not use them. A Managed HSM key is left to its own checks."""
+    """Look the vault and key up (``opts``: the vault's subscription's provider, ``None`` for the
+    deploying one's); ``pulumi.RunError`` (one line, naming the setting) when the deploying
+    identity cannot read them or Adobe could not use them. A Managed HSM key is left to its own
+    checks."""
     if key.managed_hsm:
         return
     vault_name = key.vault_id.rstrip("/").rsplit("/", 1)[-1]
     group = key.resource_group_name
-    vault = keyvault.get_vault(resource_group_name=group, vault_name=vault_name, opts=opts)
-    found = keyvault.get_key(
-        key_name=key.key_name, resource_group_name=group, vault_name=vault_name, opts=opts
-    )
+    try:
+        vault = keyvault.get_vault(resource_group_name=group, vault_name=vault_name, opts=opts)
+        found = keyvault.get_key(
+            key_name=key.key_name, resource_group_name=group, vault_name=vault_name, opts=opts
+        )
+    except Exception as exc:
+        what = f"vault {vault_name} (key {key.key_name})"
+        raise pulumi.RunError(
+            lookup_failure(VAULT_SETTING, what, key.subscription_id, exc)
+        ) from None
     problems = [
         f"vault {vault_name}: {p}"
         for p in vault_problems(vault.properties, grants_role=grants_role)

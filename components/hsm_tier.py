@@ -14,6 +14,7 @@ import pulumi
 from components.key_vault import CmkKeyVault, KeyReference
 from components.managed_hsm import CmkManagedHsm, CmkManagedHsmArgs, HsmKeyAccess, HsmKeyAccessArgs
 from components.settings import ManagedHsm, Settings
+from components.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,25 @@ class ManagedHsmTier:
                 key_name=s.key_name,
                 consent_url=consent_url,
                 protect=s.protect,
+                org_id=s.org_id,
             ),
             opts=pulumi.ResourceOptions(parent=self.parent),
         )
 
 
-def managed_hsm(name: str, s: Settings, hsm: ManagedHsm, parent: pulumi.Resource) -> ManagedHsmTier:
+def managed_hsm(
+    name: str,
+    s: Settings,
+    hsm: ManagedHsm,
+    parent: pulumi.Resource,
+    subscriptions: Subscriptions | None = None,
+) -> ManagedHsmTier:
     """:class:`~components.managed_hsm.CmkManagedHsm` ``<name>`` (the HSM checked at preview,
-    then its key), a child of ``parent``."""
+    in its own subscription, then its key), a child of ``parent``."""
+    provider = subscriptions.provider(hsm.subscription_id) if subscriptions else None
     created = CmkManagedHsm(
         name,
-        CmkManagedHsmArgs(hsm, s.key_name, s.key_size, s.tags, s.protect),
+        CmkManagedHsmArgs(hsm, s.key_name, s.key_size, s.tags, s.protect, arm_provider=provider),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return ManagedHsmTier(name, created, s, parent)

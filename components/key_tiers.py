@@ -6,8 +6,8 @@
   (unless an existing one is named) and :class:`~components.key_vault.CmkKeyVault`, in the
   deploying identity's tenant and subscription;
 - a brought key (``existingKeyId``, :class:`VaultKeyTier` from :func:`brought_key`): nothing
-  created; the vault and key are checked before Adobe is called (unless nothing of Azure is
-  used at all, as in the offline stack);
+  created; the vault and key are checked before Adobe is called, in the vault's subscription
+  (unless nothing of Azure is used at all, as in the offline stack);
 - a key in a Managed HSM (:mod:`components.hsm_tier`, imported only then).
 
 Every tier holds the key's identifiers (:class:`~components.key_vault.KeyReference`: the
@@ -29,6 +29,7 @@ from components.adobe_access import AdobeKeyAccess, AdobeKeyAccessArgs
 from components.existing_key_check import check_existing_key
 from components.key_vault import CmkKeyVault, CmkKeyVaultArgs, KeyReference
 from components.settings import Settings
+from components.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -107,32 +108,43 @@ class VaultKeyTier:
 
 
 def key_tier(
-    name: str, settings: Settings, deployer: Deployer | None, parent: pulumi.Resource
+    name: str,
+    settings: Settings,
+    deployer: Deployer | None,
+    parent: pulumi.Resource,
+    subscriptions: Subscriptions | None = None,
 ) -> KeyTier:
     """The tier ``settings`` choose, its resources declared as children of ``parent``.
 
-    ``deployer`` is ``None`` only when nothing of Azure is used (then the key is brought).
+    ``deployer`` is ``None`` only when nothing of Azure is used (then the key is brought);
+    ``subscriptions`` is ``None`` only when nothing is read in ARM either.
     """
     if settings.managed_hsm is not None:
         # The Managed HSM code (its dynamic resources, data-plane client) only when it is used.
         from components.hsm_tier import managed_hsm
 
-        return managed_hsm(name, settings, settings.managed_hsm, parent)
+        return managed_hsm(name, settings, settings.managed_hsm, parent, subscriptions)
     if settings.existing_key is not None:
-        return brought_key(name, settings, parent)
+        return brought_key(name, settings, parent, subscriptions)
     if deployer is None:
         raise AssertionError("a vault is created without the Azure client configuration")
     return created_vault(name, settings, deployer, parent)
 
 
-def brought_key(name: str, s: Settings, parent: pulumi.Resource) -> VaultKeyTier:
-    """The key named by ``existingKeyId``, checked before Adobe is called (the offline stack,
-    which uses no Azure, is not checked)."""
+def brought_key(
+    name: str, s: Settings, parent: pulumi.Resource, subscriptions: Subscriptions | None
+) -> VaultKeyTier:
+    """The key named by ``existingKeyId``, checked before Adobe is called in the vault's
+    subscription (the offline stack, which uses no Azure, is not checked). Adobe's role on it
+    keeps the default provider whatever the subscription: its scope, the vault's id, says where."""
     brought = s.existing_key
     assert brought is not None
     if s.uses_azure:
+        assert subscriptions is not None, "Azure is used without the client configuration"
         check_existing_key(
-            brought, grants_role=s.manages_access, opts=pulumi.InvokeOptions(parent=parent)
+            brought,
+            grants_role=s.manages_access,
+            opts=subscriptions.invoke_options(brought.subscription_id, parent),
         )
     return VaultKeyTier(name, KeyReference.of_existing(brought), brought.subscription_id, s, parent)
 

@@ -1,9 +1,10 @@
 """The Managed HSM tier: a key in an existing, activated HSM, and Adobe's local HSM role on it.
 
 - :class:`CmkManagedHsm`: at preview, the HSM named by ``managedHsmId`` is looked up
-  (``keyvault.get_managed_hsm``) and refused, in one line naming the setting, when it is not
-  active, lacks purge protection, or its network would keep Adobe out (public access disabled, or
-  a deny-by-default firewall without the trusted-services bypass and Adobe's address). With only
+  (``keyvault.get_managed_hsm``, in the HSM's subscription) and refused, in one line naming the
+  setting, when the deploying identity cannot read it, when it is not active, lacks purge
+  protection, or its network would keep Adobe out (public access disabled, or a deny-by-default
+  firewall without the trusted-services bypass and Adobe's address). With only
   ``managedHsmUri`` nothing can be read in ARM and the checks are skipped (a warning says so).
   Then the key, :class:`~providers.hsm_key.ManagedHsmKey` (RSA-HSM, wrapKey + unwrapKey),
   protected and retained on delete, as the vault's key is protected.
@@ -25,7 +26,6 @@ The program never creates or activates an HSM (docs/runbooks.md, "Managed HSM").
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from cmk_facts import ADOBE_ADDRESS, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
 from components.adobe_access import GRANTING_MODES, look_up_service_principal
 from components.key_vault import KeyReference
 from components.settings import ManagedHsm
+from components.subscriptions import lookup_failure
 from providers.hsm.grants import stack_grant_name
 from providers.hsm.models import normal_hsm_uri
 from providers.hsm_key import ManagedHsmKey, ManagedHsmKeyArgs
@@ -44,6 +45,7 @@ from providers.hsm_role_assignment import ManagedHsmRoleAssignment, ManagedHsmRo
 
 #: The only activation status in which the HSM's data plane answers.
 ACTIVE = "Active"
+SETTING = "adobe-cmk:managedHsmId"
 
 
 @dataclass
@@ -56,6 +58,9 @@ class CmkManagedHsmArgs:
     key_size: int
     tags: dict[str, str]
     protect: bool
+    arm_provider: pulumi.ProviderResource | None = None
+    """The azure-native provider of the HSM's subscription; ``None``: the default one (the
+    deploying subscription)."""
 
 
 class CmkManagedHsm(pulumi.ComponentResource):
@@ -74,11 +79,17 @@ class CmkManagedHsm(pulumi.ComponentResource):
         uri = hsm.uri
         if hsm.arm_id is not None:
             assert hsm.resource_group_name is not None
-            found = keyvault.get_managed_hsm(
-                name=hsm.name,
-                resource_group_name=hsm.resource_group_name,
-                opts=pulumi.InvokeOptions(parent=self),
-            )
+            assert hsm.subscription_id is not None
+            try:
+                found = keyvault.get_managed_hsm(
+                    name=hsm.name,
+                    resource_group_name=hsm.resource_group_name,
+                    opts=pulumi.InvokeOptions(parent=self, provider=args.arm_provider),
+                )
+            except Exception as exc:
+                raise pulumi.RunError(
+                    lookup_failure(SETTING, f"HSM {hsm.name}", hsm.subscription_id, exc)
+                ) from None
             problem = hsm_problem(found.properties)
             if problem:
                 raise pulumi.RunError(f"adobe-cmk:managedHsmId {problem}")
@@ -240,16 +251,3 @@ def admits_adobe(rules: list[str]) -> bool:
         except ValueError:
             continue
     return False
-
-
-def name_in(resource_id: str, *kinds: str) -> str:
-    """The name after ``/<kind>/`` in an ARM id; for an HSM given by URI only, the HSM's name
-    for ``managedHSMs`` and ``""`` for anything else (there is no ARM id to read it from)."""
-    pattern = "|".join(re.escape(kind) for kind in kinds)
-    match = re.search(rf"/(?:{pattern})/([^/]+)", resource_id, re.IGNORECASE)
-    if match is not None:
-        return match[1]
-    if resource_id.startswith(("https://", "http://")):
-        host = resource_id.split("//", 1)[1].split("/", 1)[0]
-        return host.split(".", 1)[0] if "managedHSMs" in kinds and "." in host else ""
-    raise ValueError(f"{resource_id!r} names no {' or '.join(kinds)}")

@@ -98,6 +98,10 @@ EXAMPLES: dict[str, Example] = {
         "Microsoft.OperationalInsights/workspaces/law-security",
         needs={"keyAccessMonitoring": True, "monitoringEmails": ["secops@example.com"]},
     ),
+    "monitoringResourceGroupName": Example(
+        "rg-security-monitoring",
+        needs={"keyAccessMonitoring": True, "monitoringEmails": ["secops@example.com"]},
+    ),
     "monitoringActionGroupId": Example(
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ops/providers/"
         "Microsoft.Insights/actionGroups/ag-secops",

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import runpy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +67,9 @@ GET_SERVICE_PRINCIPAL = "azuread:index/getServicePrincipal:getServicePrincipal"
 GET_WORKSPACE = "azure-native:operationalinsights:getWorkspace"
 GET_VAULT = "azure-native:keyvault:getVault"
 GET_KEY = "azure-native:keyvault:getKey"
+GET_MANAGED_HSM = "azure-native:keyvault:getManagedHsm"
+#: An explicit azure-native provider (one per other subscription).
+AZURE_PROVIDER = "pulumi:providers:azure-native"
 #: What the vault and key lookups answer unless a test says otherwise: what Adobe needs.
 GOOD_VAULT_PROPERTIES = {
     "enableSoftDelete": True,
@@ -184,6 +187,12 @@ class AzureMocks(pulumi.runtime.Mocks):
     ``service_principals`` maps application (client) ids to the object ids of service principals
     that already exist in the tenant: the ``getServicePrincipal`` invoke finds those and fails
     for any other, as the azuread provider does.
+
+    Lookups answer per subscription, as ARM does: an invoke goes to the subscription of its
+    explicit provider (the ``subscriptionId`` it was declared with), else ``subscription_id`` (the
+    default provider's). ``located`` maps the name of a looked-up vault, HSM or workspace to the
+    subscription it is in: sent anywhere else, its lookup fails with ARM's 404 (a name not in it is
+    found everywhere). A lookup sent to a subscription in ``unreadable`` fails with ARM's 403.
     """
 
     def __init__(
@@ -195,6 +204,8 @@ class AzureMocks(pulumi.runtime.Mocks):
         config_status: str = "COMPLETED",
         existing_vault: Mapping[str, Any] | None = None,
         existing_key: Mapping[str, Any] | None = None,
+        located: Mapping[str, str] | None = None,
+        unreadable: Collection[str] = (),
     ) -> None:
         #: What ``getVault`` / ``getKey`` answer (a bring-your-own-key stack's lookups).
         self.existing_vault = {**GOOD_VAULT_PROPERTIES, **(existing_vault or {})}
@@ -203,6 +214,10 @@ class AzureMocks(pulumi.runtime.Mocks):
         self.tenant_id = tenant_id
         self.service_principals = dict(service_principals or {})
         self.config_status = config_status
+        self.located = {name: sub.lower() for name, sub in (located or {}).items()}
+        self.unreadable = {sub.lower() for sub in unreadable}
+        #: Explicit providers declared, by resource id: the subscription each works in.
+        self.provider_subscriptions: dict[str, str] = {}
         self.calls: list[MockCallArgs] = []
         self.created: list[MockResourceArgs] = []
 
@@ -229,13 +244,23 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "displayName": "acpebae9422Caepcmkmultitenantapp",
             }, []
         if args.token == GET_VAULT:
+            refused = self.refusal(args, args.args["vaultName"])
+            if refused:
+                return {}, refused
             return {"name": args.args["vaultName"], "properties": self.existing_vault}, []
         if args.token == GET_KEY:
+            refused = self.refusal(args, args.args["vaultName"])
+            if refused:
+                return {}, refused
             return {"name": args.args["keyName"], **self.existing_key}, []
         if args.token == GET_WORKSPACE:
             group, name = args.args["resourceGroupName"], args.args["workspaceName"]
+            refused = self.refusal(args, name)
+            if refused:
+                return {}, refused
+            subscription = self.subscription_of(args)
             return {
-                "id": f"/subscriptions/{self.subscription_id}/resourceGroups/{group}/providers/"
+                "id": f"/subscriptions/{subscription}/resourceGroups/{group}/providers/"
                 f"Microsoft.OperationalInsights/workspaces/{name}",
                 "name": name,
                 "location": WORKSPACE_LOCATION,
@@ -243,9 +268,39 @@ class AzureMocks(pulumi.runtime.Mocks):
             }, []
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
+    def subscription_of(self, args: MockCallArgs) -> str:
+        """The subscription an invoke goes to: its explicit provider's, else the default's."""
+        provider_id = (args.provider or "").rsplit("::", 1)[-1]
+        return self.provider_subscriptions.get(provider_id, self.subscription_id).lower()
+
+    def refusal(self, args: MockCallArgs, name: str) -> list[tuple[str, str]]:
+        """ARM's failure for looking ``name`` up where the invoke goes (empty: found)."""
+        subscription = self.subscription_of(args)
+        if subscription in self.unreadable:
+            return [
+                (
+                    "subscriptionId",
+                    f"AuthorizationFailed: the client '{DEPLOYER_OBJECT_ID}' does not have "
+                    f"authorization to perform action 'read' over scope '/subscriptions/"
+                    f"{subscription}' (403)",
+                )
+            ]
+        home = self.located.get(name)
+        if home is not None and home != subscription:
+            return [
+                (
+                    "name",
+                    f"ResourceNotFound: the resource {name!r} was not found in subscription "
+                    f"{subscription} (404)",
+                )
+            ]
+        return []
+
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.created.append(args)
         inputs = dict(args.inputs)
+        if args.typ == AZURE_PROVIDER:
+            self.provider_subscriptions[f"{args.name}-id"] = str(inputs.get("subscriptionId"))
         make = _OUTPUTS.get(args.typ)
         if make is None:
             return f"{args.name}-id", inputs
@@ -325,7 +380,6 @@ class AzureMocks(pulumi.runtime.Mocks):
             "keyName": key_name,
             "keyVersion": version,
         }
-
 
     def _workspace(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         workspace = inputs.get("workspaceName") or f"{name}{_suffix(name)}"

@@ -34,8 +34,9 @@ from tests.mocks import (
 HOLDS_ACCESS = (GROUP, VAULT, KEY, SP, ROLE, BYOK)
 
 BYO_KEY_ID = "https://byo-vault.vault.azure.net/keys/byo-key/0123456789abcdef0123456789abcdef"
+BYO_SUBSCRIPTION = "77777777-0000-0000-0000-000000000007"
 BYO_VAULT_ID = (
-    "/subscriptions/77777777-0000-0000-0000-000000000007/resourceGroups/byo-rg/providers/"
+    f"/subscriptions/{BYO_SUBSCRIPTION}/resourceGroups/byo-rg/providers/"
     "Microsoft.KeyVault/vaults/byo-vault"
 )
 
@@ -178,7 +179,11 @@ def test_tenant_is_not_an_input_of_the_app_registration():
 
 
 def test_bring_your_own_key_creates_no_group_vault_or_key():
-    run = run_main(valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID))
+    # Deploying in the vault's subscription: nothing but the default provider.
+    run = run_main(
+        valid_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID),
+        mocks=AzureMocks(subscription_id=BYO_SUBSCRIPTION),
+    )
     assert sorted(run.types()) == sorted([SP, ROLE, APP, BYOK])
     byok = run.one(BYOK)
     assert byok.inputs["keyIdentifier"] == BYO_KEY_ID, byok.urn

@@ -242,7 +242,7 @@ def test_journey_analytics_brought_key_creates_no_vault():
 
 def test_journey_analytics_and_platform_both_brought():
     config = cja_config(existingKeyId=BYO_KEY_ID, existingVaultId=BYO_VAULT_ID, **CJA_BYOK)
-    run = run_main(config)
+    run = run_main(config, mocks=AzureMocks(subscription_id=BYO_VAULT_ID.split("/")[2]))
     assert sorted(run.types()) == sorted([SP, ROLE, APP, BYOK, SP, ROLE])
     assert platforms(run, ROLE).inputs["scope"] == BYO_VAULT_ID
     assert under_cja(run, ROLE).inputs["scope"] == CJA_VAULT_ID

@@ -19,6 +19,7 @@ from tests.mocks import (
     BYOK,
     GROUP,
     KEY,
+    ORG_ID,
     PROJECT,
     ROLE,
     SP,
@@ -43,8 +44,9 @@ HSM_URI = "https://hsm-shared.managedhsm.azure.net"
 class HsmMocks(AzureMocks):
     """AzureMocks plus the HSM lookup and the HSM key's computed outputs."""
 
-    def __init__(self, **hsm: Any) -> None:
-        super().__init__()
+    def __init__(self, subscription_id: str = HSM_SUB, **hsm: Any) -> None:
+        # Deploying in the HSM's subscription unless a test says otherwise.
+        super().__init__(subscription_id=subscription_id)
         self.hsm = {
             "hsmUri": f"{HSM_URI}/",
             "enablePurgeProtection": True,
@@ -56,6 +58,9 @@ class HsmMocks(AzureMocks):
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == GET_MANAGED_HSM:
             self.calls.append(args)
+            refused = self.refusal(args, args.args["name"])
+            if refused:
+                return {}, refused
             return {"id": HSM_ID, "name": "hsm-shared", "properties": self.hsm}, []
         return super().call(args)
 
@@ -118,7 +123,7 @@ def test_hsm_program_role_is_local_on_the_key_for_adobes_principal(hsm_run):
     assert role.inputs["principalId"] == object_id
     assert role.inputs["roleDefinitionId"] == HSM_CRYPTO_SERVICE_ENCRYPTION_USER
     assert role.inputs["assignmentName"] == stack_grant_name(
-        ("", PROJECT, STACK, ""), HSM_URI, scope, object_id, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
+        ("", PROJECT, STACK, ORG_ID), HSM_URI, scope, object_id, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
     )
     assert role.protect and not role.retain_on_delete, role.urn
     assert sp.protect and sp.retain_on_delete, sp.urn
@@ -137,6 +142,19 @@ def test_hsm_program_two_stacks_on_one_hsm_name_their_assignments_apart(hsm_run)
     assert len(names) == 3
     again = run_main(hsm_config(), mocks=HsmMocks()).one(HSM_ROLE)
     assert again.inputs["assignmentName"] == mine.inputs["assignmentName"]
+
+
+def test_hsm_program_two_adobe_orgs_with_one_stack_name_on_one_hsm_name_apart(hsm_run):
+    # Two repositories (or two DIY backends) each with stack `dev` of project adobe-cmk, for two
+    # Adobe organisations, on one HSM: the Adobe org id tells their assignments apart.
+    other_org = "FEDC9876BA54@AdobeOrg"
+    other = run_main(hsm_config(orgId=other_org), mocks=HsmMocks()).one(HSM_ROLE)
+    mine = hsm_run.one(HSM_ROLE)
+    assert (mine.inputs["scope"], mine.inputs["principalId"]) == (
+        other.inputs["scope"],
+        other.inputs["principalId"],
+    )
+    assert mine.inputs["assignmentName"] != other.inputs["assignmentName"]
 
 
 def test_hsm_program_normalises_the_hsm_uri_arm_gives():

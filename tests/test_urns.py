@@ -7,6 +7,11 @@ the same resource under another parent. The set is recorded from ``__main__.py``
 
 A deliberate change (a new feature's resources, or a move made safe with ``aliases``) rewrites the
 fixture with ``.venv/bin/python -m tests.test_urns --write``, and the diff shows what moved.
+
+A variant deploys, unless its name says ``other-subscription``, in the subscription of what it
+brings (the mocks' client configuration answers that one): a stack that brings a vault or an HSM
+from another subscription could not preview before that was supported, so only the same-subscription
+variants stand for stacks that exist, and their URNs must never change.
 """
 
 from __future__ import annotations
@@ -22,14 +27,22 @@ import yaml
 from pulumi.runtime.mocks import MockCallArgs
 
 from cmk_facts import JOURNEY_ANALYTICS_APPLICATION_ID
-from tests.mocks import ADOBE_APP_ID, AzureMocks, ProgramRun, run_main, valid_config
+from tests.mocks import (
+    ADOBE_APP_ID,
+    SUBSCRIPTION_ID,
+    AzureMocks,
+    ProgramRun,
+    run_main,
+    valid_config,
+)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "urns.json"
 SIM_STACK_FILE = Path(__file__).resolve().parent.parent / "Pulumi.sim.yaml"
 
+BYO_SUBSCRIPTION = "77777777-0000-0000-0000-000000000007"
 BYO: dict[str, Any] = {
     "existingKeyId": "https://byo-vault.vault.azure.net/keys/byo-key/0123456789abcdef0123456789abcdef",
-    "existingVaultId": "/subscriptions/77777777-0000-0000-0000-000000000007/resourceGroups/byo-rg"
+    "existingVaultId": f"/subscriptions/{BYO_SUBSCRIPTION}/resourceGroups/byo-rg"
     "/providers/Microsoft.KeyVault/vaults/byo-vault",
 }
 CJA_BYO: dict[str, Any] = {
@@ -38,8 +51,9 @@ CJA_BYO: dict[str, Any] = {
     "journeyAnalyticsExistingVaultId": "/subscriptions/88888888-0000-0000-0000-000000000008/"
     "resourceGroups/cja-rg/providers/Microsoft.KeyVault/vaults/cja-vault",
 }
+HSM_SUBSCRIPTION = "22222222-0000-0000-0000-000000000002"
 HSM_ID = (
-    "/subscriptions/22222222-0000-0000-0000-000000000002/resourceGroups/rg-security/providers/"
+    f"/subscriptions/{HSM_SUBSCRIPTION}/resourceGroups/rg-security/providers/"
     "Microsoft.KeyVault/managedHSMs/hsm-shared"
 )
 HSM_URI = "https://hsm-shared.managedhsm.azure.net"
@@ -47,13 +61,20 @@ MONITORED: dict[str, Any] = {
     "keyAccessMonitoring": True,
     "monitoringEmails": ["secops@example.com"],
 }
-EXISTING_MONITORING: dict[str, Any] = {
-    "keyAccessMonitoring": True,
-    "monitoringWorkspaceId": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/"
-    "ops-rg/providers/Microsoft.OperationalInsights/workspaces/ops-logs",
-    "monitoringActionGroupId": "/subscriptions/11111111-2222-3333-4444-555555555555/"
-    "resourceGroups/ops-rg/providers/microsoft.insights/actionGroups/secops",
-}
+
+
+def existing_monitoring(subscription: str = SUBSCRIPTION_ID) -> dict[str, Any]:
+    """Monitoring to an existing workspace and action group in ``subscription``."""
+    return {
+        "keyAccessMonitoring": True,
+        "monitoringWorkspaceId": f"/subscriptions/{subscription}/resourceGroups/"
+        "ops-rg/providers/Microsoft.OperationalInsights/workspaces/ops-logs",
+        "monitoringActionGroupId": f"/subscriptions/{subscription}/"
+        "resourceGroups/ops-rg/providers/microsoft.insights/actionGroups/secops",
+    }
+
+
+EXISTING_MONITORING = existing_monitoring()
 CONSENTED = {ADOBE_APP_ID: "0f0f0f0f-1111-2222-3333-444444444444"}
 
 
@@ -63,6 +84,9 @@ class HsmLookupMocks(AzureMocks):
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "azure-native:keyvault:getManagedHsm":
             self.calls.append(args)
+            refused = self.refusal(args, args.args["name"])
+            if refused:
+                return {}, refused
             properties = {
                 "hsmUri": f"{HSM_URI}/",
                 "enablePurgeProtection": True,
@@ -90,13 +114,31 @@ def _run(
 
 
 def _hsm(
-    mocks: Callable[[], AzureMocks] = HsmLookupMocks, **settings: Any
+    mocks: Callable[[], AzureMocks] = lambda: HsmLookupMocks(subscription_id=HSM_SUBSCRIPTION),
+    **settings: Any,
 ) -> Callable[[], ProgramRun]:
     return _run(mocks, location=None, managedHsmId=HSM_ID, **settings)
 
 
 def _consented() -> AzureMocks:
     return AzureMocks(service_principals=CONSENTED)
+
+
+def _deploying_in(subscription: str) -> Callable[[], AzureMocks]:
+    """Mocks whose client configuration (the deploying subscription) is ``subscription``."""
+    return lambda: AzureMocks(subscription_id=subscription)
+
+
+def _elsewhere(
+    mocks: type[AzureMocks] = AzureMocks, workspace_in: str | None = None
+) -> Callable[[], AzureMocks]:
+    """Mocks deploying in the default subscription, with the brought vault and HSM (and the
+    workspace ``ops-logs``, when ``workspace_in`` says where) found only in their own
+    subscriptions."""
+    where = {"byo-vault": BYO_SUBSCRIPTION, "hsm-shared": HSM_SUBSCRIPTION}
+    if workspace_in is not None:
+        where["ops-logs"] = workspace_in
+    return lambda: mocks(located=where)
 
 
 #: Every variant the tests know, and the combinations they use, by a stable name.
@@ -114,8 +156,9 @@ VARIANTS: dict[str, Callable[[], ProgramRun]] = {
     "unprotected": _run(protect=False),
     "existing-service-principal": _run(_consented, servicePrincipal="existing"),
     "access-elsewhere": _run(servicePrincipal="none"),
-    "brought-key": _run(**BYO),
-    "brought-key-key-scope": _run(roleScope="key", **BYO),
+    "brought-key": _run(_deploying_in(BYO_SUBSCRIPTION), **BYO),
+    "brought-key-key-scope": _run(_deploying_in(BYO_SUBSCRIPTION), roleScope="key", **BYO),
+    "brought-key-other-subscription": _run(_elsewhere(), **BYO),
     "brought-key-access-elsewhere": _run(servicePrincipal="none", **BYO),
     "offline": lambda: run_main(
         valid_config(
@@ -129,9 +172,11 @@ VARIANTS: dict[str, Callable[[], ProgramRun]] = {
     "hsm-preview": _hsm(preview=True),
     "hsm-by-uri": _run(location=None, managedHsmUri=HSM_URI),
     "hsm-existing-service-principal": _hsm(
-        lambda: HsmLookupMocks(service_principals=CONSENTED), servicePrincipal="existing"
+        lambda: HsmLookupMocks(subscription_id=HSM_SUBSCRIPTION, service_principals=CONSENTED),
+        servicePrincipal="existing",
     ),
     "hsm-access-elsewhere": _hsm(servicePrincipal="none"),
+    "hsm-other-subscription": _hsm(_elsewhere(HsmLookupMocks)),
     "journey-analytics": _run(journeyAnalyticsKey=True),
     "journey-analytics-preview": _run(preview=True, journeyAnalyticsKey=True),
     "journey-analytics-named-vault": _run(
@@ -150,17 +195,30 @@ VARIANTS: dict[str, Callable[[], ProgramRun]] = {
         servicePrincipal="existing",
     ),
     "journey-analytics-brought": _run(journeyAnalyticsKey=True, **CJA_BYO),
-    "journey-analytics-both-brought": _run(journeyAnalyticsKey=True, **BYO, **CJA_BYO),
+    "journey-analytics-both-brought": _run(
+        _deploying_in(BYO_SUBSCRIPTION), journeyAnalyticsKey=True, **BYO, **CJA_BYO
+    ),
     "journey-analytics-next-to-hsm": _run(
         journeyAnalyticsKey=True, managedHsmUri=HSM_URI, **CJA_BYO
     ),
     "monitoring": _run(**MONITORED),
     "monitoring-preview": _run(preview=True, **MONITORED),
     "monitoring-existing-workspace": _run(**EXISTING_MONITORING),
-    "monitoring-brought-key": _run(**MONITORED, **BYO),
+    "monitoring-brought-key": _run(_deploying_in(BYO_SUBSCRIPTION), **MONITORED, **BYO),
+    "monitoring-brought-key-other-subscription": _run(_elsewhere(), **MONITORED, **BYO),
+    "monitoring-workspace-other-subscription": _run(
+        _elsewhere(workspace_in=BYO_SUBSCRIPTION),
+        **existing_monitoring(BYO_SUBSCRIPTION),
+        **BYO,
+    ),
+    "monitoring-resource-group": _run(monitoringResourceGroupName="rg-monitoring", **MONITORED),
     "monitoring-access-elsewhere": _run(servicePrincipal="none", **MONITORED),
     "monitoring-journey-analytics": _run(journeyAnalyticsKey=True, **MONITORED),
-    "monitoring-hsm": _hsm(**EXISTING_MONITORING),
+    "monitoring-hsm": _hsm(**existing_monitoring(HSM_SUBSCRIPTION)),
+    "monitoring-hsm-other-subscription": _hsm(
+        _elsewhere(HsmLookupMocks, workspace_in=HSM_SUBSCRIPTION),
+        **existing_monitoring(HSM_SUBSCRIPTION),
+    ),
     "monitoring-firewall-key-scope": _run(
         allowedIpRanges=["203.0.113.7"], roleScope="key", **MONITORED
     ),

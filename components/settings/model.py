@@ -101,6 +101,24 @@ class Settings:
         """Whether the program declares or looks up anything in Azure (offline stacks do not)."""
         return self.creates_vault or self.manages_access or self.journey_analytics is not None
 
+    @property
+    def reads_arm(self) -> bool:
+        """Whether anything is read or made in Azure Resource Manager: :attr:`uses_azure`, an
+        HSM looked up by its ARM id, or key-access monitoring."""
+        hsm_by_id = self.managed_hsm is not None and self.managed_hsm.arm_id is not None
+        return self.uses_azure or hsm_by_id or self.key_access_monitoring is not None
+
+    @property
+    def key_subscription_id(self) -> str | None:
+        """The subscription of the Platform key's vault or HSM, in lower case, when the
+        settings name it (a brought key, an HSM by ARM id); ``None`` for a created vault (the
+        deploying subscription) or an HSM named by address alone."""
+        if self.existing_key is not None:
+            return self.existing_key.subscription_id.lower()
+        if self.managed_hsm is not None and self.managed_hsm.subscription_id is not None:
+            return self.managed_hsm.subscription_id.lower()
+        return None
+
     @classmethod
     def load(cls) -> Settings:
         """The running stack's settings (CLI or mocks); raises :class:`SettingsError`."""
@@ -194,7 +212,9 @@ def _build(r: ConfigReader, *, preview: bool) -> Settings:
         has_resource_group=tier.creates_vault,
         service_principal=service_principal,
     )
-    monitoring = key_access_monitoring(r, location=location)
+    monitoring = key_access_monitoring(
+        r, location=location, hsm_by_uri_only=tier.hsm is not None and tier.hsm.arm_id is None
+    )
 
     return Settings(
         org_id=org_id,

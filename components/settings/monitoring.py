@@ -3,8 +3,11 @@
 Off by default (``keyAccessMonitoring``). When on, the vault's audit log goes to a workspace
 (``monitoringWorkspaceId``, or one the program creates) and the alerts tell one action group
 (``monitoringActionGroupId``, or one the program creates for ``monitoringEmails``): exactly one of
-the two ways of telling someone, since an alert nobody receives is no monitoring. When off, the
-other three settings must be unset, so that a stack never believes it is monitored when it is not.
+the two ways of telling someone, since an alert nobody receives is no monitoring. The alert rules
+(and a created workspace and action group) go in ``monitoringResourceGroupName``, or else the
+vault's own group. When off, the other settings must be unset, so that a stack never believes it
+is monitored when it is not. A Managed HSM named by ``managedHsmUri`` alone cannot be monitored:
+a diagnostic setting is made on the HSM's ARM id (``managedHsmId``).
 """
 
 from __future__ import annotations
@@ -13,18 +16,20 @@ import re
 from dataclasses import dataclass
 
 from cmk_facts import GUID_TEXT
+from components.settings import placement
 from components.settings.reader import ConfigReader
 
 SWITCH = "keyAccessMonitoring"
 WORKSPACE = "monitoringWorkspaceId"
 ACTION_GROUP = "monitoringActionGroupId"
 EMAILS = "monitoringEmails"
+RESOURCE_GROUP = "monitoringResourceGroupName"
 
 _GROUP = r"[-\w.()]{0,89}[-\w()]"
 #: ``/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/
 #: workspaces/<name>`` (Azure compares the fixed segments case-insensitively).
 WORKSPACE_ID = re.compile(
-    rf"/subscriptions/{GUID_TEXT}/resourceGroups/(?P<group>{_GROUP})/providers/"
+    rf"/subscriptions/(?P<subscription>{GUID_TEXT})/resourceGroups/(?P<group>{_GROUP})/providers/"
     r"Microsoft\.OperationalInsights/workspaces/(?P<name>[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])\Z",
     re.IGNORECASE,
 )
@@ -57,6 +62,9 @@ class KeyAccessMonitoringSettings:
     """ARM id of an existing action group; ``None``: the program creates one for ``emails``."""
     emails: tuple[str, ...]
     """Addresses of the action group the program creates (empty with ``action_group_id``)."""
+    resource_group_name: str | None = None
+    """The existing group of the alert rules (and a created workspace and action group), in
+    the subscription of the key's vault; ``None``: the vault's own group."""
 
     @property
     def creates_workspace(self) -> bool:
@@ -68,17 +76,24 @@ class KeyAccessMonitoringSettings:
         """True when no existing action group is named."""
         return self.action_group_id is None
 
+    @property
+    def workspace_subscription_id(self) -> str | None:
+        """The subscription of the named workspace, in lower case; ``None`` when one is created."""
+        match = WORKSPACE_ID.match(self.workspace_id or "")
+        return match["subscription"].lower() if match else None
+
 
 def key_access_monitoring(
-    r: ConfigReader, *, location: str | None
+    r: ConfigReader, *, location: str | None, hsm_by_uri_only: bool = False
 ) -> KeyAccessMonitoringSettings | None:
     """The monitoring settings, or ``None`` when ``keyAccessMonitoring`` is false.
 
     ``location`` is the validated ``location`` (or ``azure-native:location``): a workspace the
-    program creates needs one.
+    program creates needs one. ``hsm_by_uri_only``: the key is in a Managed HSM named by
+    ``managedHsmUri`` alone, which has no ARM id to put a diagnostic setting on.
     """
     if not r.boolean(SWITCH):
-        for name in (WORKSPACE, ACTION_GROUP, EMAILS):
+        for name in (WORKSPACE, ACTION_GROUP, EMAILS, RESOURCE_GROUP):
             if not r.is_default(name):
                 raise r.fail(
                     name,
@@ -86,6 +101,14 @@ def key_access_monitoring(
                     f"adobe-cmk:{SWITCH} true, or remove it (`pulumi config rm {r.key(name)}`)",
                 )
         return None
+    if hsm_by_uri_only:
+        raise r.fail(
+            SWITCH,
+            "is true but adobe-cmk:managedHsmUri names the HSM by its address alone: the audit "
+            "log's diagnostic setting is made on the HSM's ARM id, so set adobe-cmk:managedHsmId "
+            "(/subscriptions/<sub>/resourceGroups/<group>/providers/Microsoft.KeyVault/"
+            "managedHSMs/<name>) instead, or set keyAccessMonitoring false",
+        )
     workspace_id = r.optional(WORKSPACE, lambda v: _arm_id(r, WORKSPACE, v))
     action_group_id = r.optional(ACTION_GROUP, lambda v: _arm_id(r, ACTION_GROUP, v))
     emails = _emails(r)
@@ -108,8 +131,12 @@ def key_access_monitoring(
             "workspace, e.g. `pulumi config set adobe-cmk:location westeurope`, or name an "
             f"existing one in adobe-cmk:{WORKSPACE}",
         )
+    group = r.optional(RESOURCE_GROUP, lambda v: placement.resource_group(r, v, RESOURCE_GROUP))
     return KeyAccessMonitoringSettings(
-        workspace_id=workspace_id, action_group_id=action_group_id, emails=emails
+        workspace_id=workspace_id,
+        action_group_id=action_group_id,
+        emails=emails,
+        resource_group_name=group,
     )
 
 

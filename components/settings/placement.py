@@ -24,10 +24,11 @@ def guid(r: ConfigReader, name: str, value: str) -> str:
     return value.lower()
 
 
-def resource_group(r: ConfigReader, value: str) -> str:
+def resource_group(r: ConfigReader, value: str, name: str = "resourceGroupName") -> str:
+    """A resource group's name, as Azure allows it (``name``: the setting it came from)."""
     if not _RESOURCE_GROUP.match(value):
         raise r.fail(
-            "resourceGroupName",
+            name,
             f"is {value!r}: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
         )
     return value
