@@ -31,11 +31,17 @@ KEY = "azure-native:keyvault:Key"
 ROLE = "azure-native:authorization:RoleAssignment"
 SP = "azuread:index/servicePrincipal:ServicePrincipal"
 #: What Pulumi.dev.yaml sets that only a created vault's key can take.
-CREATED_KEY_ONLY = ("adobe-cmk:keySize", "adobe-cmk:keyRotationDays", "adobe-cmk:keyExpiryDays",
-                    "adobe-cmk:keyNotifyDaysBeforeExpiry")
+CREATED_KEY_ONLY = (
+    "adobe-cmk:keySize",
+    "adobe-cmk:keyRotationDays",
+    "adobe-cmk:keyExpiryDays",
+    "adobe-cmk:keyNotifyDaysBeforeExpiry",
+)
 HSM_TOKEN = "hsm-variant-token-" + secrets.token_hex(8)
-BYOK_URN = ("urn:pulumi:dev::adobe-cmk::adobe-cmk:index:CustomerManagedKey$"
-            "pulumi-python:dynamic/adobe:ByokConfig::adobe-cmk-byok")
+BYOK_URN = (
+    "urn:pulumi:dev::adobe-cmk::adobe-cmk:index:CustomerManagedKey$"
+    "pulumi-python:dynamic/adobe:ByokConfig::adobe-cmk-byok"
+)
 
 
 @dataclass
@@ -55,10 +61,14 @@ class Variant:
 def _journey_analytics(stack: FullStack, outputs: dict[str, Any], _: dict[str, Any]) -> None:
     vaults = {v["id"] for v in stack.azure.resources(VAULT)}
     assert len(vaults) == 2 and outputs["journeyAnalyticsKeyId"].startswith("https://adobe-cja-")
-    principals = {p["outputs"]["clientId"]: p["outputs"]["objectId"]
-                  for p in stack.azure.resources(SP)}
-    cja = [r["outputs"] for r in stack.azure.resources(ROLE)
-           if r["outputs"]["principalId"] == principals[JOURNEY_ANALYTICS_APPLICATION_ID]]
+    principals = {
+        p["outputs"]["clientId"]: p["outputs"]["objectId"] for p in stack.azure.resources(SP)
+    }
+    cja = [
+        r["outputs"]
+        for r in stack.azure.resources(ROLE)
+        if r["outputs"]["principalId"] == principals[JOURNEY_ANALYTICS_APPLICATION_ID]
+    ]
     assert len(cja) == 1 and cja[0]["scope"] != outputs["vaultId"], cja
 
 
@@ -67,17 +77,28 @@ BYO_GROUP = "byo-rg"
 
 def _brought_key(stack: FullStack, _: ExitStack, __: dict[str, Any]) -> dict[str, str]:
     subscription = stack.azure.snapshot()["client"]["subscriptionId"]
-    vault_id = (f"/subscriptions/{subscription}/resourceGroups/{BYO_GROUP}/providers/"
-                "Microsoft.KeyVault/vaults/byo-vault-7f3a")
-    vault = vault_outputs(vault_id, "westeurope", {
-        "enablePurgeProtection": True, "enableRbacAuthorization": True,
-        "sku": {"family": "A", "name": "standard"}, "tenantId": "t"})
+    vault_id = (
+        f"/subscriptions/{subscription}/resourceGroups/{BYO_GROUP}/providers/"
+        "Microsoft.KeyVault/vaults/byo-vault-7f3a"
+    )
+    vault = vault_outputs(
+        vault_id,
+        "westeurope",
+        {
+            "enablePurgeProtection": True,
+            "enableRbacAuthorization": True,
+            "sku": {"family": "A", "name": "standard"},
+            "tenantId": "t",
+        },
+    )
     version = uuid.uuid4().hex
     key = key_outputs(vault, f"{vault_id}/keys/byo-key", version)
     stack.azure.seed(VAULT, vault_id, vault)
     stack.azure.seed(KEY, f"{vault_id}/keys/byo-key", key)
-    return {"adobe-cmk:existingVaultId": vault_id,
-            "adobe-cmk:existingKeyId": key["keyUriWithVersion"]}
+    return {
+        "adobe-cmk:existingVaultId": vault_id,
+        "adobe-cmk:existingKeyId": key["keyUriWithVersion"],
+    }
 
 
 def _brought_key_check(stack: FullStack, outputs: dict[str, Any], _: dict[str, Any]) -> None:
@@ -88,13 +109,21 @@ def _brought_key_check(stack: FullStack, outputs: dict[str, Any], _: dict[str, A
 
 
 def _monitoring(stack: FullStack, outputs: dict[str, Any], _: dict[str, Any]) -> None:
+    declared = [r["id"] for r in stack.project.export(stack.stack)["deployment"]["resources"]
+                if r["type"].startswith("azure-native:monitor:")]
     rules = stack.azure.resources("azure-native:monitor:ScheduledQueryRule")
     alerts = stack.azure.resources("azure-native:monitor:ActivityLogAlert")
     (setting,) = stack.azure.resources("azure-native:monitor:DiagnosticSetting")
-    assert len(rules) == 3 and len(alerts) == 2
+    held = [*rules, *alerts, setting, *stack.azure.resources("azure-native:monitor:ActionGroup")]
+    # Every alert the program declares exists in Azure, on the workspace or the vault.
+    assert rules and alerts and sorted(declared) == sorted(r["id"] for r in held)
+    assert {tuple(r["outputs"]["scopes"]) for r in rules} == {(outputs["monitoringWorkspaceId"],)}
+    assert {tuple(a["outputs"]["scopes"]) for a in alerts} == {(outputs["vaultId"],)}
     assert setting["id"].startswith(outputs["vaultId"] + "/providers/")
-    assert outputs["monitoringWorkspaceId"] == stack.azure.one(
-        "azure-native:operationalinsights:Workspace")["id"]
+    assert (
+        outputs["monitoringWorkspaceId"]
+        == stack.azure.one("azure-native:operationalinsights:Workspace")["id"]
+    )
 
 
 def _firewall(stack: FullStack, outputs: dict[str, Any], _: dict[str, Any]) -> None:
@@ -111,10 +140,15 @@ def _key_scope(stack: FullStack, outputs: dict[str, Any], _: dict[str, Any]) -> 
 def _managed_hsm(stack: FullStack, context: ExitStack, held: dict[str, Any]) -> dict[str, str]:
     client = stack.azure.snapshot()["client"]
     hsm = held["hsm"] = context.enter_context(HsmSimulator({HSM_TOKEN: client["objectId"]}))
-    hsm_id = (f"/subscriptions/{client['subscriptionId']}/resourceGroups/rg-security/providers/"
-              "Microsoft.KeyVault/managedHSMs/hsm-shared")
-    stack.azure.seed("azure-native:keyvault:ManagedHsm", hsm_id,
-                     managed_hsm_outputs(hsm_id, "westeurope", hsm.url))
+    hsm_id = (
+        f"/subscriptions/{client['subscriptionId']}/resourceGroups/rg-security/providers/"
+        "Microsoft.KeyVault/managedHSMs/hsm-shared"
+    )
+    stack.azure.seed(
+        "azure-native:keyvault:ManagedHsm",
+        hsm_id,
+        managed_hsm_outputs(hsm_id, "westeurope", hsm.url),
+    )
     return {"adobe-cmk:managedHsmId": hsm_id, "adobe-cmk:managedHsmUri": hsm.url}
 
 
@@ -122,47 +156,65 @@ def _managed_hsm_check(stack: FullStack, outputs: dict[str, Any], held: dict[str
     hsm: HsmSimulator = held["hsm"]
     version = hsm.state.find_key("adobe-cmk")
     assert version is not None and outputs["keyId"].endswith(f"/keys/adobe-cmk/{version.version}")
-    (grant,) = [a for a in hsm.state.assignments.values()
-                if a["roleDefinitionId"].endswith(SERVICE_ENCRYPTION_USER)]
+    (grant,) = [
+        a
+        for a in hsm.state.assignments.values()
+        if a["roleDefinitionId"].endswith(SERVICE_ENCRYPTION_USER)
+    ]
     assert grant["scope"] == "/keys/adobe-cmk"
     assert grant["principalId"] == outputs["servicePrincipalObjectId"]
     assert stack.azure.resources(VAULT) == [] and stack.azure.resources(ROLE) == []
 
 
 VARIANTS = {
-    "journey-analytics": Variant({"adobe-cmk:journeyAnalyticsKey": "true"},
-                                 check=_journey_analytics),
-    "brought-key": Variant(unset=(*CREATED_KEY_ONLY, "adobe-cmk:tags"), prepare=_brought_key,
-                           check=_brought_key_check),
-    "key-access-monitoring": Variant({"adobe-cmk:keyAccessMonitoring": "true",
-                                      "adobe-cmk:monitoringEmails": ["secops@example.com"]},
-                                     check=_monitoring),
+    "journey-analytics": Variant(
+        {"adobe-cmk:journeyAnalyticsKey": "true"}, check=_journey_analytics
+    ),
+    "brought-key": Variant(
+        unset=(*CREATED_KEY_ONLY, "adobe-cmk:tags"), prepare=_brought_key, check=_brought_key_check
+    ),
+    "key-access-monitoring": Variant(
+        {
+            "adobe-cmk:keyAccessMonitoring": "true",
+            "adobe-cmk:monitoringEmails": ["secops@example.com"],
+        },
+        check=_monitoring,
+    ),
     "firewall": Variant({"adobe-cmk:allowedIpRanges": ["203.0.113.7"]}, check=_firewall),
     "key-scope-role": Variant({"adobe-cmk:roleScope": "key"}, check=_key_scope),
     # The HSM stand-in answers on loopback, so its key identifiers name 127.0.0.1, which the BYOK
     # configuration refuses (only a vault's or a Managed HSM's https address is Adobe's): the
     # tier runs to the HSM key and Adobe's HSM role, the configuration left out.
-    "managed-hsm": Variant(unset=CREATED_KEY_ONLY[1:], prepare=_managed_hsm,
-                           check=_managed_hsm_check, without_byok=True),
+    "managed-hsm": Variant(
+        unset=CREATED_KEY_ONLY[1:],
+        prepare=_managed_hsm,
+        check=_managed_hsm_check,
+        without_byok=True,
+    ),
 }
 
 
 @pytest.fixture
 def sim() -> Iterator[PlatformSimulator]:
-    with PlatformSimulator(client_secret=secrets.token_urlsafe(24),
-                           job_durations=(0.0, 0.0, 0.0)) as simulator:
+    with PlatformSimulator(
+        client_secret=secrets.token_urlsafe(24), job_durations=(0.0, 0.0, 0.0)
+    ) as simulator:
         yield simulator
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xdist_group(f"cli-variant-{name}")) for name in VARIANTS])
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=pytest.mark.xdist_group(f"cli-variant-{name}")) for name in VARIANTS],
+)
 def test_variant_comes_up_with_the_policy_pack_and_is_quiet_afterwards(
-        name: str, sim: PlatformSimulator, tmp_path: Path) -> None:
+    name: str, sim: PlatformSimulator, tmp_path: Path
+) -> None:
     variant = VARIANTS[name]
     held: dict[str, Any] = {}
     with ExitStack() as context:
-        stack = full_stack(tmp_path / name, sim, variant.settings,
-                           extra_env={"ADOBE_CMK_HSM_TOKEN": HSM_TOKEN})
+        stack = full_stack(
+            tmp_path / name, sim, variant.settings, extra_env={"ADOBE_CMK_HSM_TOKEN": HSM_TOKEN}
+        )
         for key in variant.unset:
             stack.project.run("config", "rm", "--stack", stack.stack, key)
         if variant.prepare is not None:
