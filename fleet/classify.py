@@ -168,8 +168,9 @@ def _drift(events: list[EngineEvent]) -> tuple[Change, ...]:
         if meta.op == OpType.DELETE or meta.new is None:
             found[meta.urn] = Change(meta.urn, meta.type, OpType.DELETE.value, {})
             continue
-        paths = _paths(meta) or changed_paths(_values(meta.old, "outputs"),
-                                              _values(meta.new, "outputs"))
+        paths = _paths(meta) or changed_paths(
+            _values(meta.old, "outputs"), _values(meta.new, "outputs")
+        )
         if paths:
             found[meta.urn] = Change(meta.urn, meta.type, OpType.UPDATE.value, paths)
     return tuple(found.values())

@@ -15,6 +15,7 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,22 +27,27 @@ from tests.simulator import PlatformSimulator
 
 pytestmark = [pytest.mark.xdist_group("cli-fleet"), pytest.mark.timeout(300)]
 
-ORGS = {"brand-a": "1111AAAA2222@AdobeOrg", "brand-b": "3333BBBB4444@AdobeOrg",
-        "brand-c": "5555CCCC6666@AdobeOrg"}
+ORGS = {
+    "brand-a": "1111AAAA2222@AdobeOrg",
+    "brand-b": "3333BBBB4444@AdobeOrg",
+    "brand-c": "5555CCCC6666@AdobeOrg",
+}
 BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
 SHARED_SECRET = "a-shared-secret-no-organisation-accepts"
 REFUSED = "adobe-cmk:orgId is 'not-an-org': an IMS org id looks like 1234ABCD5678@AdobeOrg"
 
 
 class Run:
-    """One `scripts/fleet` command: its exit code, stdout (the JSON report) and stderr."""
+    """One `scripts/fleet` command: its exit code, stdout and stderr, and the JSON report (stdout
+    with `--json`, or the file `report` names with `--json FILE`, the table then on stdout)."""
 
-    def __init__(self, result: subprocess.CompletedProcess[str]) -> None:
+    def __init__(self, result: subprocess.CompletedProcess[str], report: Path | None) -> None:
         self.code, self.out, self.err = result.returncode, result.stdout, result.stderr
+        self.report = report
 
     @property
     def doc(self) -> dict[str, Any]:
-        return dict(json.loads(self.out))
+        return dict(json.loads(self.report.read_text() if self.report else self.out))
 
     def stacks(self) -> dict[str, dict[str, Any]]:
         return {s["stack"]: s for s in self.doc["stacks"]}
@@ -56,33 +62,51 @@ class Run:
 @pytest.fixture(scope="module")
 def sims() -> Iterator[dict[str, PlatformSimulator]]:
     with ExitStack() as running:
-        yield {stack: running.enter_context(
-            PlatformSimulator(org_id=org, client_secret=secrets.token_urlsafe(24)))
-            for stack, org in ORGS.items()}
+        yield {
+            stack: running.enter_context(
+                PlatformSimulator(org_id=org, client_secret=secrets.token_urlsafe(24))
+            )
+            for stack, org in ORGS.items()
+        }
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory,
-            sims: dict[str, PlatformSimulator]) -> Project:
+def project(
+    tmp_path_factory: pytest.TempPathFactory, sims: dict[str, PlatformSimulator]
+) -> Project:
     """The program with `fleet/` and `scripts/fleet`, a stack file per organisation (Pulumi.sim.yaml
     pointed at its simulator, a configuration name of its own, protected so that the policy pack
     passes), each stack initialised; each organisation's secret in its per-stack variable."""
-    env = {per_stack_variable("ADOBE_CLIENT_SECRET", stack): sim.client_secret
-           for stack, sim in sims.items()}
-    project = Project(tmp_path_factory.mktemp("fleet"),
-                      extra_env={**env, "ADOBE_CLIENT_SECRET": SHARED_SECRET},
-                      extra=("fleet", "preflight", "scripts/fleet"))
+    env = {
+        per_stack_variable("ADOBE_CLIENT_SECRET", stack): sim.client_secret
+        for stack, sim in sims.items()
+    }
+    project = Project(
+        tmp_path_factory.mktemp("fleet"),
+        extra_env={**env, "ADOBE_CLIENT_SECRET": SHARED_SECRET},
+        extra=("fleet", "preflight", "scripts/fleet"),
+    )
     for stack, sim in sims.items():
         write_stack_file(project, stack, stack_config(sim, stack))
         project.run("stack", "init", stack)
     return project
 
 
-def fleet(project: Project, *argv: str) -> Run:
-    """`scripts/fleet <argv>` in the project, with its environment."""
-    return Run(subprocess.run([str(project.dir / "scripts" / "fleet"), *argv], cwd=project.dir,
-                              env=project.env, capture_output=True, text=True,
-                              timeout=COMMAND_TIMEOUT, check=False))
+def fleet(project: Project, *argv: str, report: Path | None = None) -> Run:
+    """`scripts/fleet <argv>` in the project, with its environment (and `--json report`)."""
+    extra = ["--json", str(report)] if report else []
+    return Run(
+        subprocess.run(
+            [str(project.dir / "scripts" / "fleet"), *argv, *extra],
+            cwd=project.dir,
+            env=project.env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        ),
+        report,
+    )
 
 
 def posts(sims: dict[str, PlatformSimulator]) -> dict[str, int]:
@@ -102,10 +126,12 @@ def test_list_shows_each_stack_file_against_the_backend(project: Project) -> Non
         project.run("stack", "rm", "--yes", "--stack", "brand-gone")
         (project.dir / "Pulumi.brand-new.yaml").unlink()
     assert run.code == 0, run
-    assert {name: (s["org_id"], s["in_backend"], s["resources"])
-            for name, s in run.stacks().items()} == {
+    assert {
+        name: (s["org_id"], s["in_backend"], s["resources"]) for name, s in run.stacks().items()
+    } == {
         **{stack: (org, True, 0) for stack, org in ORGS.items()},
-        "brand-new": ("X@AdobeOrg", False, None)}
+        "brand-new": ("X@AdobeOrg", False, None),
+    }
     assert run.doc["orphans"] == ["brand-gone"]
 
 
@@ -113,8 +139,10 @@ def test_list_shows_each_stack_file_against_the_backend(project: Project) -> Non
 
 
 def test_up_rolls_out_every_stack_each_with_its_own_credential(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
-    run = fleet(project, "up", "--yes", "--json")
+    project: Project, sims: dict[str, PlatformSimulator]
+) -> None:
+    # Three at once: no stack's processes hold another organisation's credential.
+    run = fleet(project, "up", "--yes", "--parallel", "3", "--json")
     assert run.code == 0, run
     assert "ADOBE_CLIENT_SECRET ignored" in run.err and SHARED_SECRET not in run.err
     assert "pulumi install without plugins" in run.err, "offline, the plugins cannot be fetched"
@@ -131,7 +159,8 @@ def test_up_rolls_out_every_stack_each_with_its_own_credential(
 
 
 def test_check_in_sync_exits_0_and_changes_nothing(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
+    project: Project, sims: dict[str, PlatformSimulator]
+) -> None:
     run = fleet(project, "check", "--json")
     assert run.code == 0, run
     for stack, entry in run.stacks().items():
@@ -141,24 +170,26 @@ def test_check_in_sync_exits_0_and_changes_nothing(
 
 
 def test_check_finds_a_failed_configuration_as_drift_and_exits_2_naming_the_stack(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
+    project: Project, sims: dict[str, PlatformSimulator], tmp_path: Path
+) -> None:
     sims["brand-b"].set_config_status("cmk-brand-b", "FAILED", "the key could not be read")
-    run = fleet(project, "check", "--json")
+    run = fleet(project, "check", report=tmp_path / "report.json")
     assert run.code == 2, run
     assert run.statuses() == {"brand-a": "in-sync", "brand-b": "drifted", "brand-c": "in-sync"}
     entry = run.stacks()["brand-b"]
     assert [(c["type"], c["op"], c["paths"]) for c in entry["drift"]] == [
-        (BYOK, "update", {"status": "update"})], "the refresh saw the status change"
+        (BYOK, "update", {"status": "update"})
+    ], "the refresh saw the status change"
     assert [(c["type"], c["op"]) for c in entry["pending"]] == [(BYOK, "update")], "up resends"
-    assert "FAILED" not in run.out and "the key could not be read" not in run.out, "no values"
-    table = fleet(project, "check", "--stack", "brand-b")
-    assert table.code == 2
-    (row,) = [line for line in table.out.splitlines() if line.startswith("brand-b")]
+    for shown in (run.out, (tmp_path / "report.json").read_text()):
+        assert "FAILED" not in shown and "the key could not be read" not in shown, "no values"
+    (row,) = [line for line in run.out.splitlines() if line.startswith("brand-b")]
     assert " drifted " in row and "adobe-cmk-byok: status (update)" in row, row
 
 
 def test_check_with_a_broken_stack_exits_3_with_its_error(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
+    project: Project, sims: dict[str, PlatformSimulator]
+) -> None:
     project.config_set("brand-c", {"adobe-cmk:orgId": "not-an-org"})
     run = fleet(project, "check", "--json")
     assert run.code == 3, run
@@ -168,7 +199,8 @@ def test_check_with_a_broken_stack_exits_3_with_its_error(
 
 
 def test_a_locked_stack_is_checked_and_its_up_reports_the_lock_holder(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
+    project: Project, sims: dict[str, PlatformSimulator]
+) -> None:
     lock = hold_lock(project, "brand-a")
     try:
         check = fleet(project, "check", "--json", "--stack", "brand-a")
@@ -185,7 +217,8 @@ def test_a_locked_stack_is_checked_and_its_up_reports_the_lock_holder(
 
 
 def test_up_again_mends_the_drift_and_stops_at_the_broken_stack(
-        project: Project, sims: dict[str, PlatformSimulator]) -> None:
+    project: Project, sims: dict[str, PlatformSimulator]
+) -> None:
     run = fleet(project, "up", "--yes", "--json")
     assert run.code == 3, run
     assert run.statuses() == {"brand-a": "updated", "brand-b": "updated", "brand-c": "failed"}

@@ -119,8 +119,11 @@ def test_check_pending_and_gone_exit_2_with_paths_and_kinds(project):
     }
     eu = next(s for s in run.json["stacks"] if s["stack"] == "brand-eu")
     (gone,) = eu["drift"]
-    assert (gone["type"], gone["op"], gone["paths"]) == ("pulumi-python:dynamic/adobe:ByokConfig",
-                                                         "delete", {})
+    assert (gone["type"], gone["op"], gone["paths"]) == (
+        "pulumi-python:dynamic/adobe:ByokConfig",
+        "delete",
+        {},
+    )
     assert [(c["op"], c["paths"]) for c in eu["pending"]] == [("create", {})], "up sends it again"
     assert eu["change_summary"] == {"create": 1, "same": 3}
     agency = next(s for s in run.json["stacks"] if s["stack"] == "agency")
@@ -147,8 +150,9 @@ def test_check_mandatory_policy_violation_fails_naming_what_was_violated(project
 
 
 def test_check_reports_uninitialised_and_never_deployed_stacks(project):
-    fake = FakePulumi(stacks={"brand-eu": "pending", "brand-us": "not-deployed"},
-                      resources={"brand-us": 0})
+    fake = FakePulumi(
+        stacks={"brand-eu": "pending", "brand-us": "not-deployed"}, resources={"brand-us": 0}
+    )
     run = fleet(
         project,
         fake,
@@ -210,7 +214,9 @@ def test_check_refresh_only_runs_refresh_preview_only(project):
 def write_offline_stack(project: Path, stack: str) -> None:
     (project / f"Pulumi.{stack}.yaml").write_text(
         "config:\n  adobe-cmk:orgId: 1234ABCD5678@AdobeOrg\n"
-        "  adobe-cmk:platformUrl: http://127.0.0.1:8181\n", encoding="utf-8")
+        "  adobe-cmk:platformUrl: http://127.0.0.1:8181\n",
+        encoding="utf-8",
+    )
 
 
 def test_install_skips_plugins_only_when_every_selected_stack_is_offline(project):
@@ -235,7 +241,6 @@ def test_install_failure_exits_1_with_the_clis_error_line(project):
     (line,) = [line for line in run.err.splitlines() if "install" in line and "once" not in line]
     assert line == f"fleet: CommandError: {INSTALL_FAILED.splitlines()[0]}"
     assert not fake.commands("preview")
-
 
 
 def test_check_installs_once_before_any_stack_runs(project):

@@ -157,8 +157,12 @@ def test_classify_never_copies_values(case):
 def test_classify_keeps_the_engines_detailed_diff_when_a_provider_gives_one():
     change = step("update", VAULT_URN, detailed={"properties.networkAcls.defaultAction": "update"})
     outcome = classify(
-        events(pre(step("refresh", VAULT_URN)), outputs(step("refresh", VAULT_URN)), pre(change),
-               summary(same=1, update=1)),
+        events(
+            pre(step("refresh", VAULT_URN)),
+            outputs(step("refresh", VAULT_URN)),
+            pre(change),
+            summary(same=1, update=1),
+        ),
         deployed=True,
     )
     assert outcome.status is Status.PENDING
@@ -174,8 +178,9 @@ def test_classify_step_with_diff_keys_only_keeps_the_keys():
 def test_classify_replacement_is_one_pending_change():
     change = step("replace", BYOK_URN, BYOK, detailed={"configName": "update-replace"})
     outcome = classify(
-        events(pre(change), pre(step("create-replacement", BYOK_URN, BYOK)),
-               summary(same=1, replace=1)),
+        events(
+            pre(change), pre(step("create-replacement", BYOK_URN, BYOK)), summary(same=1, replace=1)
+        ),
         deployed=True,
     )
     assert outcome.status is Status.PENDING
@@ -204,21 +209,41 @@ def test_classify_error_first_error_line_of_stderr():
 
 
 def test_changed_paths_names_paths_and_kinds_into_objects_and_lists():
-    old = {"status": "COMPLETED", "tags": {"a": 1, "b": 2}, "ips": ["1.1.1.1", "2.2.2.2"],
-           "gone": 1, "odd.key": 1, "__provider": "old"}
-    new = {"status": "FAILED", "tags": {"a": 1, "c": 3}, "ips": ["1.1.1.1", "9.9.9.9"],
-           "odd.key": 2, "added": True, "__provider": "new"}
+    old = {
+        "status": "COMPLETED",
+        "tags": {"a": 1, "b": 2},
+        "ips": ["1.1.1.1", "2.2.2.2"],
+        "gone": 1,
+        "odd.key": 1,
+        "__provider": "old",
+    }
+    new = {
+        "status": "FAILED",
+        "tags": {"a": 1, "c": 3},
+        "ips": ["1.1.1.1", "9.9.9.9"],
+        "odd.key": 2,
+        "added": True,
+        "__provider": "new",
+    }
     assert changed_paths(old, new) == {
-        "status": "update", "tags.b": "delete", "tags.c": "add", "ips[1]": "update",
-        "gone": "delete", '["odd.key"]': "update", "added": "add",
+        "status": "update",
+        "tags.b": "delete",
+        "tags.c": "add",
+        "ips[1]": "update",
+        "gone": "delete",
+        '["odd.key"]': "update",
+        "added": "add",
     }
 
 
 def test_changed_paths_lists_of_another_length_and_secrets_are_one_value():
-    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-              "ciphertext": "[secret]"}
+    secret = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "[secret]",
+    }
     assert changed_paths({"ips": [1], "key": secret}, {"ips": [1, 2], "key": secret}) == {
-        "ips": "update"}
+        "ips": "update"
+    }
     assert changed_paths({"key": secret}, {"key": "plain"}) == {"key": "update"}
     assert changed_paths({"same": {"x": [1]}}, {"same": {"x": [1]}}) == {}
 

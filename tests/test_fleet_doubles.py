@@ -87,8 +87,16 @@ def _planted(event: dict[str, Any]) -> dict[str, Any]:
 
 def _state(urn_: str, type_: str) -> dict[str, Any]:
     values = {"enableSoftDelete": True, "plantedValue": SECRET}
-    return {"type": type_, "urn": urn_, "custom": True, "id": "id-1", "parent": "",
-            "provider": "", "inputs": dict(values), "outputs": dict(values)}
+    return {
+        "type": type_,
+        "urn": urn_,
+        "custom": True,
+        "id": "id-1",
+        "parent": "",
+        "provider": "",
+        "inputs": dict(values),
+        "outputs": dict(values),
+    }
 
 
 def step(
@@ -242,9 +250,15 @@ class FakePulumi(PulumiCommand):
         for name in sorted(self.stacks):
             if tag is not None and tag not in self.tags.get(name, set()):
                 continue
-            found.append({**template, "name": name, "current": False,
-                          "lastUpdate": "2026-11-30T08:15:05.000Z",
-                          "resourceCount": self.resources.get(name, template["resourceCount"])})
+            found.append(
+                {
+                    **template,
+                    "name": name,
+                    "current": False,
+                    "lastUpdate": "2026-11-30T08:15:05.000Z",
+                    "resourceCount": self.resources.get(name, template["resourceCount"]),
+                }
+            )
         return found
 
     def _operation(self, args: list[str], stack: str) -> CommandResult:
@@ -256,7 +270,8 @@ class FakePulumi(PulumiCommand):
                 self.barrier.wait()
             if args[0] == "up":
                 case = {"ok": "up", "fail": "up-failed", "locked": "locked"}[
-                    self.up_outcome.get(stack, "ok")]
+                    self.up_outcome.get(stack, "ok")
+                ]
             else:
                 scenario = self.stacks[stack]
                 assert scenario in CHECKS, f"no recording of a check {scenario}"

@@ -34,11 +34,14 @@ STACK = "recorded-org"
 PORT = 18473
 CLIENT_SECRET = "engine-events-client-secret"  # the simulator's, not a real secret
 #: A key of another name than Pulumi.sim.yaml's: what a merged, not yet deployed change sends.
-OTHER_KEY = ("https://sim-vault.vault.azure.net/keys/sim-key-2/"
-             "fedcba9876543210fedcba9876543210")
+OTHER_KEY = "https://sim-vault.vault.azure.net/keys/sim-key-2/fedcba9876543210fedcba9876543210"
 #: What `up` and `refresh` write in a lock file (the DIY backend's lock.go); the pid is made up.
-LOCK = {"pid": 4242, "username": "runner", "hostname": "ci-host",
-        "timestamp": "2026-12-01T05:17:00Z"}
+LOCK = {
+    "pid": 4242,
+    "username": "runner",
+    "hostname": "ci-host",
+    "timestamp": "2026-12-01T05:17:00Z",
+}
 #: The variables with which the CLI accepts the Automation API's hidden flags (`--event-log`,
 #: `--exec-kind`), as the SDK sets them.
 #: The version of the CLI that wrote the fixtures (`pulumi version`, without its `v`).
@@ -71,9 +74,16 @@ def stack_config(sim: PlatformSimulator, stack: str, **overrides: Any) -> dict[s
     """Pulumi.sim.yaml's config for one organisation of a fleet: pointed at `sim`, a configuration
     name of its own, protected (the policy pack's mandatory rule), the org of `sim`."""
     config = dict(yaml.safe_load((ROOT / "Pulumi.sim.yaml").read_text())["config"])
-    config.update({"adobe-cmk:orgId": sim.org_id, "adobe-cmk:configName": f"cmk-{stack}",
-                   "adobe-cmk:protect": True, "adobe-cmk:platformUrl": sim.url,
-                   "adobe-cmk:imsUrl": sim.ims_url, **overrides})
+    config.update(
+        {
+            "adobe-cmk:orgId": sim.org_id,
+            "adobe-cmk:configName": f"cmk-{stack}",
+            "adobe-cmk:protect": True,
+            "adobe-cmk:platformUrl": sim.url,
+            "adobe-cmk:imsUrl": sim.ims_url,
+            **overrides,
+        }
+    )
     return config
 
 
@@ -102,8 +112,17 @@ class Recorder:
         """An engine operation (`preview`, `refresh`, `up`) on `STACK`, with its events."""
         log = self.out / f"{case}.jsonl"
         log.unlink(missing_ok=True)
-        self.command(case, *args, "--stack", STACK, "--exec-kind", "auto.local",
-                     "--event-log", str(log), fails=fails)
+        self.command(
+            case,
+            *args,
+            "--stack",
+            STACK,
+            "--exec-kind",
+            "auto.local",
+            "--event-log",
+            str(log),
+            fails=fails,
+        )
 
     def command(self, case: str, *args: str, fails: bool = False) -> None:
         """Any command, as the Automation API runs it; its result only."""
@@ -112,17 +131,21 @@ class Recorder:
         argv = ["--non-interactive", *args]
         result = self.project.run(*argv, check=False, env=AUTOMATION_ENV)
         if (result.returncode != 0) != fails:
-            raise AssertionError(f"{case}: pulumi {' '.join(argv)} exited {result.returncode}:\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"{case}: pulumi {' '.join(argv)} exited {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
         here = str(self.project.dir)
         if log.exists():
             log.write_text(log.read_text().replace(here, "<project>"))
         # The Automation API gives `--event-log` a tcp:// address, the recording a file.
         shown = ["<event log>" if a == str(log) else a.replace(here, "<project>") for a in argv]
-        recorded = {"args": shown,
-                    "code": result.returncode,
-                    "stdout": result.stdout.replace(here, "<project>"),
-                    "stderr": result.stderr.replace(here, "<project>")}
+        recorded = {
+            "args": shown,
+            "code": result.returncode,
+            "stdout": result.stdout.replace(here, "<project>"),
+            "stderr": result.stderr.replace(here, "<project>"),
+        }
         (self.out / f"{case}.result.json").write_text(json.dumps(recorded, indent=1) + "\n")
 
 
@@ -146,10 +169,22 @@ def record_all(directory: Path, out: Path = FIXTURES) -> list[Path]:
         rec.record("up", "up", "--yes", "--skip-preview")
         rec.command("stack-ls", "stack", "ls", "--json")
         rec.command("stack-output", "stack", "output", "--json", "--show-secrets", "--stack", STACK)
-        rec.command("stack-history", "stack", "history", "--json", "--show-secrets",
-                    "--page-size", "1", "--page", "1", "--stack", STACK)
-        rec.command("stack-select-missing", "stack", "select", "--stack", "no-such-stack",
-                    fails=True)
+        rec.command(
+            "stack-history",
+            "stack",
+            "history",
+            "--json",
+            "--show-secrets",
+            "--page-size",
+            "1",
+            "--page",
+            "1",
+            "--stack",
+            STACK,
+        )
+        rec.command(
+            "stack-select-missing", "stack", "select", "--stack", "no-such-stack", fails=True
+        )
         rec.record("in-sync", "preview", "--refresh")
         rec.record("in-sync.refresh-only", *refresh_only)
         sim.set_config_status(name, "FAILED", "the key could not be read")
@@ -162,14 +197,25 @@ def record_all(directory: Path, out: Path = FIXTURES) -> list[Path]:
 
         project.config_set(STACK, {"adobe-cmk:existingKeyId": OTHER_KEY})
         rec.record("pending", "preview", "--refresh")
-        project.config_set(STACK, {"adobe-cmk:existingKeyId": config["adobe-cmk:existingKeyId"],
-                                   "adobe-cmk:protect": "false"})
+        project.config_set(
+            STACK,
+            {
+                "adobe-cmk:existingKeyId": config["adobe-cmk:existingKeyId"],
+                "adobe-cmk:protect": "false",
+            },
+        )
         rec.record("policy", "preview", "--refresh", "--policy-pack", "policy", fails=True)
         project.config_set(STACK, {"adobe-cmk:protect": "true", "adobe-cmk:orgId": "not-an-org"})
         rec.record("failed", "preview", "--refresh", fails=True)
         # No resend: the first FAILED job fails the update (a resend waits minutes).
-        project.config_set(STACK, {"adobe-cmk:orgId": sim.org_id, "adobe-cmk:failedResends": "0",
-                                   "adobe-cmk:existingKeyId": OTHER_KEY})
+        project.config_set(
+            STACK,
+            {
+                "adobe-cmk:orgId": sim.org_id,
+                "adobe-cmk:failedResends": "0",
+                "adobe-cmk:existingKeyId": OTHER_KEY,
+            },
+        )
         sim.mark_bad_key(OTHER_KEY)
         rec.record("up-failed", "up", "--yes", "--skip-preview", fails=True)
         project.config_set(STACK, {"adobe-cmk:existingKeyId": config["adobe-cmk:existingKeyId"]})
