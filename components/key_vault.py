@@ -15,27 +15,36 @@ Key identifiers (:class:`KeyReference`), the shapes users copy between systems:
 - ``key_resource_id``, the ARM id ``/subscriptions/…/vaults/<vault>/keys/<name>``: a role scope.
 
 ARM creates a key's first version only and never updates an existing key ("create if not
-exists"): the key's type, size and rotation policy take effect at creation, and changing them later
-shows a diff that ``up`` cannot apply. Later versions come from rotation (or a person) and need
-nothing from Adobe, which keeps the vault and the key name.
+exists"): the key's type, size and rotation policy take effect at creation. A change of type or
+size later shows a diff that ``up`` cannot apply; the rotation policy is declared as Key Vault
+stores it (:func:`rotation_policy`) and ignored on an existing key, so that neither a refresh nor
+a stack made before a change of that declaration ever plans anything for it. Later versions come
+from rotation (or a person) and need nothing from Adobe, which keeps the vault and the key name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 from pulumi_azure_native import keyvault
 
 from cmk_facts import (
     ADOBE_IP_RULE,
+    DEFAULT_NOTIFY_BEFORE_EXPIRY,
     KEY_OPERATIONS,
     KEY_TYPES,
     MIN_KEY_SIZE,
+    ROTATION_ACTION_NOTIFY,
+    ROTATION_ACTION_ROTATE,
     SOFT_DELETE_RETENTION_DAYS,
 )
 from components.settings import ExistingKey, KeyRotation
+
+#: The key's property ARM never writes again once the key exists (:func:`rotation_policy`).
+ROTATION_POLICY_INPUT = "properties.rotationPolicy"
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,11 @@ class CmkKeyVault(pulumi.ComponentResource):
                 rotation_policy=rotation_policy(args.rotation),
             ),
             tags=dict(args.tags),
-            opts=child,
+            # Only a create sends the policy (ARM's key PUT never updates an existing key): a
+            # change of it on a deployed key would be an update Azure ignores, so none is planned.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(ignore_changes=[ROTATION_POLICY_INPUT])
+            ),
         )
         self.reference = KeyReference(
             vault_id=self.vault.id,
@@ -199,26 +212,36 @@ def network_rules(allowed_ip_ranges: Sequence[str]) -> keyvault.NetworkRuleSetAr
 def rotation_policy(rotation: KeyRotation | None) -> keyvault.RotationPolicyArgs | None:
     """Rotate ``rotate_after_days`` after each version's creation; with an expiry, versions made
     by rotation expire after ``expiry_days`` (always later than their own rotation, which the
-    settings guarantee) and a near-expiry event fires ``notify_before_expiry_days`` before."""
+    settings guarantee) and a near-expiry notification comes ``notify_before_expiry_days`` before.
+
+    Declared as Key Vault stores and answers it, so that what a refresh reads is what the program
+    declares: the action types ``Rotate`` and ``Notify`` (the SDK's enum spells them in lower
+    case), and without an expiry of the program's the ``Notify`` 30 days before expiry that Key
+    Vault adds by itself to a policy without one (docs/runbooks.md#key-rotation)."""
     if rotation is None:
         return None
-    actions = [
-        keyvault.LifetimeActionArgs(
-            action=keyvault.ActionArgs(type=keyvault.KeyRotationPolicyActionType.ROTATE),
-            trigger=keyvault.TriggerArgs(time_after_create=f"P{rotation.rotate_after_days}D"),
-        )
-    ]
     attributes = None
+    notify_before = DEFAULT_NOTIFY_BEFORE_EXPIRY
     if rotation.expiry_days is not None:
         attributes = keyvault.KeyRotationPolicyAttributesArgs(
             expiry_time=f"P{rotation.expiry_days}D"
         )
-        actions.append(
-            keyvault.LifetimeActionArgs(
-                action=keyvault.ActionArgs(type=keyvault.KeyRotationPolicyActionType.NOTIFY),
-                trigger=keyvault.TriggerArgs(
-                    time_before_expiry=f"P{rotation.notify_before_expiry_days}D"
-                ),
-            )
-        )
+        notify_before = f"P{rotation.notify_before_expiry_days}D"
+    actions = [
+        keyvault.LifetimeActionArgs(
+            action=_action(ROTATION_ACTION_ROTATE),
+            trigger=keyvault.TriggerArgs(time_after_create=f"P{rotation.rotate_after_days}D"),
+        ),
+        keyvault.LifetimeActionArgs(
+            action=_action(ROTATION_ACTION_NOTIFY),
+            trigger=keyvault.TriggerArgs(time_before_expiry=notify_before),
+        ),
+    ]
     return keyvault.RotationPolicyArgs(attributes=attributes, lifetime_actions=actions)
+
+
+def _action(action_type: str) -> keyvault.ActionArgs:
+    # The SDK types the action as its lower-case enum; azure-native checks a string's type,
+    # length and pattern only, not enum membership (provider.go validateProperty), and ARM
+    # takes the capitalised spelling Key Vault answers with.
+    return keyvault.ActionArgs(type=cast(keyvault.KeyRotationPolicyActionType, action_type))

@@ -83,6 +83,12 @@ KEY_SIZES: tuple[int, ...] = (3072, 4096)
 MIN_KEY_SIZE = 3072
 #: What Key Vault creates when an RSA key's size is not given.
 DEFAULT_KEY_SIZE = 2048
+#: A key's rotation-policy action types as Key Vault stores and answers them (the ARM schema's
+#: enum spells them ``rotate`` / ``notify``; ARM accepts either, Azure answers these), and the
+#: ``Notify`` Key Vault adds by itself, 30 days before expiry, to a policy that has none.
+ROTATION_ACTION_ROTATE = "Rotate"
+ROTATION_ACTION_NOTIFY = "Notify"
+DEFAULT_NOTIFY_BEFORE_EXPIRY = "P30D"
 #: The only operations Adobe needs (and may use).
 KEY_OPERATIONS: tuple[str, ...] = ("wrapKey", "unwrapKey")
 #: The longest soft-delete retention Azure offers (and the shortest).
@@ -142,8 +148,21 @@ KEY_CHANGE_OPERATIONS_AUDITED: tuple[str, ...] = (
 )
 #: The audit log's names of the operations that change (network rules included) or delete a vault.
 VAULT_CHANGE_OPERATIONS_AUDITED: tuple[str, ...] = ("VaultPut", "VaultPatch", "VaultDelete")
-#: Activity-log operations: a vault deleted (its role assignments go with it), a role assignment
-#: deleted. Key operations are data actions and never reach the activity log.
+#: The audit log's names of Key Vault's near-expiry and expired notifications for a key's current
+#: version, logged whether or not anything subscribes to the vault's Event Grid events.
+KEY_EXPIRY_NOTIFICATIONS_AUDITED: tuple[str, ...] = (
+    "KeyNearExpiryEventGridNotification",
+    "KeyExpiredEventGridNotification",
+)
+#: The audit log's operation names are ``<Object><Verb>`` (``KeyDelete``, ``VaultDelete``): a
+#: delete's ends with this verb. A Managed HSM's local role assignment is deleted by
+#: ``DELETE /<scope>/providers/Microsoft.Authorization/roleAssignments/<name>`` on its data plane,
+#: which logs only to the HSM's own audit log (never to the activity log).
+AUDITED_DELETE_VERB = "Delete"
+HSM_ROLE_ASSIGNMENTS_PATH = "/providers/Microsoft.Authorization/roleAssignments/"
+#: Activity-log operations: a vault deleted (its role assignments go with it), an ARM role
+#: assignment deleted. Key operations and a Managed HSM's local role assignments are data-plane
+#: operations and never reach the activity log.
 VAULT_DELETE_ACTION = "Microsoft.KeyVault/vaults/delete"
 MANAGED_HSM_DELETE_ACTION = "Microsoft.KeyVault/managedHSMs/delete"
 ROLE_ASSIGNMENT_DELETE_ACTION = "Microsoft.Authorization/roleAssignments/delete"

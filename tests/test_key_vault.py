@@ -3,10 +3,20 @@ option, read from the registration requests of ``__main__.py`` run as ``pulumi u
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from components.key_vault import CmkKeyVault, CmkKeyVaultArgs
+from components.key_vault import ROTATION_POLICY_INPUT, CmkKeyVault, CmkKeyVaultArgs
+from tests.azure_standins.diffing import diff_inputs
+from tests.azure_standins.keyvault import Key, stored_rotation_policy
 from tests.mocks import GROUP, KEY, TENANT_ID, VAULT, run_main, run_program, valid_config
+
+#: The settings of a rotating key, with and without an expiry of the program's.
+ROTATIONS = {
+    "with-expiry": {"keyRotationDays": 90, "keyExpiryDays": 120, "keyNotifyDaysBeforeExpiry": 14},
+    "without-expiry": {"keyRotationDays": 365},
+}
 
 
 @pytest.fixture(scope="module")
@@ -134,24 +144,57 @@ def test_key_has_no_rotation_policy_by_default(default_run):
 
 
 def test_key_rotation_policy_rotates_before_versions_expire():
-    config = valid_config(keyRotationDays=90, keyExpiryDays=120, keyNotifyDaysBeforeExpiry=14)
-    key = run_main(config).one(KEY)
+    key = run_main(valid_config(**ROTATIONS["with-expiry"])).one(KEY)
     assert key.inputs["properties"]["rotationPolicy"] == {
         "attributes": {"expiryTime": "P120D"},
         "lifetimeActions": [
-            {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P90D"}},
-            {"action": {"type": "notify"}, "trigger": {"timeBeforeExpiry": "P14D"}},
+            {"action": {"type": "Rotate"}, "trigger": {"timeAfterCreate": "P90D"}},
+            {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P14D"}},
         ],
     }, key.urn
 
 
-def test_key_rotation_without_expiry_only_rotates():
-    key = run_main(valid_config(keyRotationDays=365)).one(KEY)
+def test_key_rotation_without_expiry_rotates_and_keeps_key_vaults_own_notify():
+    key = run_main(valid_config(**ROTATIONS["without-expiry"])).one(KEY)
     assert key.inputs["properties"]["rotationPolicy"] == {
         "lifetimeActions": [
-            {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P365D"}},
+            {"action": {"type": "Rotate"}, "trigger": {"timeAfterCreate": "P365D"}},
+            {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P30D"}},
         ],
     }, key.urn
+
+
+@pytest.mark.parametrize("rotation", sorted(ROTATIONS))
+def test_key_rotation_policy_is_declared_as_key_vault_stores_it(rotation):
+    """What Azure answers for the policy sent (the stand-in's rules: action types capitalised, a
+    Notify 30 days before expiry added to a policy without one) is what was sent."""
+    key = run_main(valid_config(**ROTATIONS[rotation])).one(KEY)
+    declared = key.inputs["properties"]["rotationPolicy"]
+    assert stored_rotation_policy(declared) == declared, key.urn
+
+
+def test_key_rotation_policy_is_never_planned_for_an_existing_key(default_run):
+    # ARM's key PUT never updates an existing key: an update of the policy would do nothing.
+    for run in (default_run, run_main(valid_config(**ROTATIONS["with-expiry"]))):
+        key = run.one(KEY)
+        assert key.ignore_changes == (ROTATION_POLICY_INPUT,), key.urn
+        assert key.protect, key.urn
+
+
+@pytest.mark.parametrize("rotation", sorted(ROTATIONS))
+def test_key_of_a_stack_made_before_the_declaration_changed_is_not_replaced(rotation):
+    """A key in a state written before the policy was declared as Azure stores it (``rotate``,
+    no Notify of Key Vault's): even without ``ignore_changes`` the difference is an update of
+    the key, as azure-native diffs (the stand-in's model), never a replacement."""
+    new = run_main(valid_config(**ROTATIONS[rotation])).one(KEY).inputs
+    old = copy.deepcopy(new)
+    actions = old["properties"]["rotationPolicy"]["lifetimeActions"]
+    for action in actions:
+        action["action"]["type"] = action["action"]["type"].lower()
+    if "attributes" not in old["properties"]["rotationPolicy"]:
+        actions.pop()  # the program sent no Notify without an expiry
+    diff = diff_inputs(old, new, Key.replace_on())
+    assert diff.changes == ["properties"] and diff.replaces == [], diff.detailed
 
 
 @pytest.mark.parametrize(
