@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.pulumi_cli.full_stack import FullStack, engine_steps, full_stack, step_named
-from tests.simulator import PlatformSimulator
+from tests.simulator import Fault, PlatformSimulator
 
 pytestmark = [pytest.mark.xdist_group("cli-full-stack"), pytest.mark.timeout(300)]
 
@@ -28,8 +28,14 @@ SP = "azuread:index/servicePrincipal:ServicePrincipal"
 APP = "pulumi-python:dynamic/adobe:AppRegistration"
 BYOK = "pulumi-python:dynamic/adobe:ByokConfig"
 #: What holds Adobe's access (README: protected by default).
-ADOBE_ACCESS = {GROUP: "adobe-cmk-rg", VAULT: "adobe-cmk-vault", KEY: "adobe-cmk-key",
-                SP: "adobe-cmk-sp", ROLE: "adobe-cmk-crypto-user", BYOK: "adobe-cmk-byok"}
+ADOBE_ACCESS = {
+    GROUP: "adobe-cmk-rg",
+    VAULT: "adobe-cmk-vault",
+    KEY: "adobe-cmk-key",
+    SP: "adobe-cmk-sp",
+    ROLE: "adobe-cmk-crypto-user",
+    BYOK: "adobe-cmk-byok",
+}
 AZURE_WRITES = ("Create", "Update", "Delete")
 # The CLI shows azuread's type without its module path.
 SHOWN_TYPE = {SP: "azuread:index:ServicePrincipal"}
@@ -37,10 +43,9 @@ SHOWN_TYPE = {SP: "azuread:index:ServicePrincipal"}
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[PlatformSimulator]:
-    # Adobe's app registration takes a second, as the vault does below: long enough that two
-    # steps the engine runs side by side overlap in its event log, whatever the machine's load.
-    with PlatformSimulator(client_secret=secrets.token_urlsafe(24), app_registration_delay=1.0,
-                           job_durations=(0.0, 0.0, 0.0)) as simulator:
+    with PlatformSimulator(
+        client_secret=secrets.token_urlsafe(24), job_durations=(0.0, 0.0, 0.0)
+    ) as simulator:
         yield simulator
 
 
@@ -65,8 +70,9 @@ def azure_writes(stack: FullStack) -> list[tuple[str, str]]:
 # --- 1. preview, then up in the engine's order -------------------------------------------------
 
 
-def test_preview_plans_every_resource_and_writes_nothing(stack: FullStack,
-                                                         sim: PlatformSimulator) -> None:
+def test_preview_plans_every_resource_and_writes_nothing(
+    stack: FullStack, sim: PlatformSimulator
+) -> None:
     result = stack.run("preview")
     for type_token, name in {**ADOBE_ACCESS, APP: "adobe-cmk-app"}.items():
         assert shown(result.stdout, "+", type_token, name, "create"), (name, result.stdout)
@@ -77,7 +83,12 @@ def test_preview_plans_every_resource_and_writes_nothing(stack: FullStack,
 
 
 def test_up_runs_vault_and_app_side_by_side_and_byok_after_the_role(
-        stack: FullStack, sim: PlatformSimulator, tmp_path: Path) -> None:
+    stack: FullStack, sim: PlatformSimulator, tmp_path: Path
+) -> None:
+    # Adobe's app registration answers in 2 s and a vault takes 1 s to create, as the real ones
+    # take a while: long enough that two steps the engine runs side by side overlap in its event
+    # log whatever the machine's load (the vault starts once the group exists).
+    sim.inject("app-registration", Fault("slow", delay=2.0))
     log = tmp_path / "up-events.jsonl"
     stack.run("up", "--yes", "--event-log", str(log))
     assert stack.outputs()["configStatus"] == "COMPLETED"
@@ -122,7 +133,8 @@ def test_preview_after_up_expects_no_changes(stack: FullStack, sim: PlatformSimu
 
 
 def test_refresh_after_up_expects_no_changes_and_reads_each_resource_once_per_pass(
-        stack: FullStack) -> None:
+    stack: FullStack,
+) -> None:
     stack.azure.clear_calls()
     stack.run("refresh", "--yes", "--expect-no-changes")
     reads = [c["name"] for c in stack.azure.calls("Read")]
@@ -136,7 +148,8 @@ def test_refresh_after_up_expects_no_changes_and_reads_each_resource_once_per_pa
 
 
 def test_deleted_role_assignment_is_found_planned_and_made_again_without_resending_byok(
-        stack: FullStack, sim: PlatformSimulator) -> None:
+    stack: FullStack, sim: PlatformSimulator
+) -> None:
     stack.azure.remove(stack.outputs()["roleAssignmentId"])
     refresh = stack.run("refresh", "--yes", "--skip-preview")
     assert shown(refresh.stdout, "-", ROLE, "adobe-cmk-crypto-user", "deleted"), refresh.stdout
@@ -208,12 +221,20 @@ def test_destroy_is_refused_and_deletes_nothing(stack: FullStack, sim: PlatformS
     assert len(stack.azure.resources(VAULT)) == 1 and len(stack.azure.resources(ROLE)) == 1
 
 
-@pytest.mark.parametrize(("setting", "value", "replaced"), [
-    ("azure-native:location", "northeurope", [(GROUP, "adobe-cmk-rg"), (VAULT, "adobe-cmk-vault")]),
-    ("adobe-cmk:keyVaultName", "kv-adobe-cmk-moved", [(VAULT, "adobe-cmk-vault")]),
-])
+@pytest.mark.parametrize(
+    ("setting", "value", "replaced"),
+    [
+        (
+            "azure-native:location",
+            "northeurope",
+            [(GROUP, "adobe-cmk-rg"), (VAULT, "adobe-cmk-vault")],
+        ),
+        ("adobe-cmk:keyVaultName", "kv-adobe-cmk-moved", [(VAULT, "adobe-cmk-vault")]),
+    ],
+)
 def test_a_change_that_replaces_the_vault_is_refused_by_protect_at_preview(
-        stack: FullStack, setting: str, value: str, replaced: list[tuple[str, str]]) -> None:
+    stack: FullStack, setting: str, value: str, replaced: list[tuple[str, str]]
+) -> None:
     held = stack.project.run("config", "get", "--stack", stack.stack, setting, check=False)
     stack.set({setting: value})
     try:
