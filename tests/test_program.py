@@ -5,6 +5,7 @@ inputs, the stack outputs, bring-your-own-key and the offline stack."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pulumi
 import pytest
@@ -17,6 +18,7 @@ from tests.mocks import (
     CLIENT_ID,
     CLIENT_SECRET,
     GET_CLIENT_CONFIG,
+    GET_SERVICE_PRINCIPAL,
     GROUP,
     KEY,
     ORG_ID,
@@ -228,3 +230,23 @@ def test_invalid_setting_fails_the_preview_before_any_resource():
 
 def test_program_previews_the_same_graph(default_run):
     assert sorted(run_main(preview=True).types()) == sorted(default_run.types())
+
+
+class EchoingEntra(AzureMocks):
+    """The service principal lookup fails with a reason echoing the stack's secret across the
+    300th character of the invoke's error, where the program shortens Azure's reason."""
+
+    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == GET_SERVICE_PRINCIPAL:
+            self.calls.append(args)
+            prefix = f"invoke of {GET_SERVICE_PRINCIPAL} failed: "
+            return {}, [("clientId", "x" * (290 - len(prefix)) + CLIENT_SECRET + " tail")]
+        return super().call(args)
+
+
+def test_a_missing_service_principal_masks_azures_reason_before_cutting_it():
+    with pytest.raises(pulumi.RunError) as caught:
+        run_main(valid_config(servicePrincipal="existing"), mocks=EchoingEntra())
+    message = str(caught.value)
+    assert "adobe-cmk:servicePrincipal is 'existing'" in message, message
+    assert "***" in message and CLIENT_SECRET[:5] not in message, message

@@ -14,6 +14,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from cmk_facts import HSM_CRYPTO_SERVICE_ENCRYPTION_USER
 from components.adobe_access import role_assignment_name
 from providers.hsm.grants import stack_grant_name
+from providers.hsm_role_assignment import ManagedHsmRoleAssignmentProvider
 from tests.mocks import (
     APP,
     BYOK,
@@ -29,6 +30,7 @@ from tests.mocks import (
     run_main,
     valid_config,
 )
+from tests.provider_host import ProviderHost, serialized, urn_for
 
 HSM_KEY = "pulumi-python:dynamic/hsm:ManagedHsmKey"
 HSM_ROLE = "pulumi-python:dynamic/hsm:ManagedHsmRoleAssignment"
@@ -155,6 +157,27 @@ def test_hsm_program_two_adobe_orgs_with_one_stack_name_on_one_hsm_name_apart(hs
         other.inputs["principalId"],
     )
     assert mine.inputs["assignmentName"] != other.inputs["assignmentName"]
+
+
+def test_hsm_program_a_stack_named_before_the_org_id_keeps_its_assignment(hsm_run):
+    # What `up` of this program sends for a stack whose state holds the name derived without
+    # the Adobe org id, through the real provider server: check keeps the stored name, and diff
+    # plans no replacement of the assignment that holds Adobe's access.
+    role = hsm_run.one(HSM_ROLE)
+    news = {**role.inputs, "__provider": serialized(ManagedHsmRoleAssignmentProvider())}
+    scope, principal = news["scope"], news["principalId"]
+    before = stack_grant_name(
+        ("", PROJECT, STACK, ""), HSM_URI, scope, principal, HSM_CRYPTO_SERVICE_ENCRYPTION_USER
+    )
+    assert news["assignmentName"] != before
+    olds = {**news, "assignmentName": before}
+    urn = urn_for(HSM_ROLE, role.name)
+    with ProviderHost({}) as host:
+        inputs, failures = host.check(urn, news, olds)
+        assert failures == [] and inputs["assignmentName"] == before, inputs
+        outs = {k: v for k, v in olds.items() if k != "__provider"}
+        diff = host.diff(urn, f"{scope}/x/{before}", {**outs, "adopted": False}, inputs)
+    assert list(diff.replaces) == [] and diff.changes != diff.DIFF_SOME, diff
 
 
 def test_hsm_program_normalises_the_hsm_uri_arm_gives():

@@ -78,9 +78,7 @@ def test_monitoring_with_both_emails_and_action_group_is_refused():
     ],
 )
 def test_monitoring_workspace_id_not_a_workspace_is_refused(value):
-    error = error_of(
-        keyAccessMonitoring=True, monitoringEmails=EMAILS, monitoringWorkspaceId=value
-    )
+    error = error_of(keyAccessMonitoring=True, monitoringEmails=EMAILS, monitoringWorkspaceId=value)
     assert_names(error, "monitoringWorkspaceId", "Microsoft.OperationalInsights/workspaces/")
 
 
@@ -128,3 +126,66 @@ def test_monitoring_existing_workspace_needs_no_location():
     )
     assert settings.location is None
     assert settings.key_access_monitoring is not None
+
+
+# ---- where the monitoring goes (issue 21, items 2 and 3) -------------------------------------
+
+HSM_URI = "https://hsm-shared.managedhsm.azure.net"
+HSM_ID = (
+    "/subscriptions/22222222-0000-0000-0000-000000000002/resourceGroups/rg-security/providers/"
+    "Microsoft.KeyVault/managedHSMs/hsm-shared"
+)
+
+
+def test_monitoring_resource_group_is_carried():
+    monitoring = build(
+        keyAccessMonitoring=True, monitoringEmails=EMAILS, monitoringResourceGroupName="rg-mon"
+    ).key_access_monitoring
+    assert monitoring is not None and monitoring.resource_group_name == "rg-mon"
+
+
+def test_monitoring_resource_group_without_monitoring_is_refused():
+    error = error_of(monitoringResourceGroupName="rg-mon")
+    assert_names(error, "monitoringResourceGroupName", "adobe-cmk:keyAccessMonitoring is false")
+
+
+def test_monitoring_resource_group_must_be_a_group_name():
+    error = error_of(
+        keyAccessMonitoring=True, monitoringEmails=EMAILS, monitoringResourceGroupName="bad/name"
+    )
+    assert_names(error, "monitoringResourceGroupName", "1-90 letters")
+
+
+def test_workspace_subscription_is_read_from_its_id_in_lower_case():
+    monitoring = build(
+        keyAccessMonitoring=True,
+        monitoringEmails=EMAILS,
+        monitoringWorkspaceId=WORKSPACE_ID.upper(),
+    ).key_access_monitoring
+    assert monitoring is not None
+    assert monitoring.workspace_subscription_id == "99999999-0000-0000-0000-000000000001"
+
+
+def test_an_hsm_by_address_alone_cannot_be_monitored():
+    error = error_of(
+        location=None, managedHsmUri=HSM_URI, keyAccessMonitoring=True, monitoringEmails=EMAILS
+    )
+    assert_names(
+        error,
+        "keyAccessMonitoring",
+        "adobe-cmk:managedHsmUri names the HSM by its address alone",
+        "set adobe-cmk:managedHsmId",
+    )
+
+
+def test_an_hsm_by_id_and_address_can_be_monitored():
+    settings = build(
+        location=None,
+        managedHsmId=HSM_ID,
+        managedHsmUri=HSM_URI,
+        keyAccessMonitoring=True,
+        monitoringEmails=EMAILS,
+        monitoringWorkspaceId=WORKSPACE_ID,
+    )
+    assert settings.key_access_monitoring is not None
+    assert settings.key_subscription_id == "22222222-0000-0000-0000-000000000002"
