@@ -34,14 +34,31 @@ SUB = empty_state()["client"]["subscriptionId"]
 GROUP_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
 VAULT_ID = f"{GROUP_ID}/providers/Microsoft.KeyVault/vaults/kv-one"
 VAULT_INPUTS: dict[str, Any] = {
-    "resourceGroupName": "rg", "vaultName": "kv-one", "location": "westeurope",
-    "properties": {"tenantId": "t", "sku": {"family": "A", "name": "standard"},
-                   "enablePurgeProtection": True, "enableRbacAuthorization": True}}
+    "resourceGroupName": "rg",
+    "vaultName": "kv-one",
+    "location": "westeurope",
+    "properties": {
+        "tenantId": "t",
+        "sku": {"family": "A", "name": "standard"},
+        "enablePurgeProtection": True,
+        "enableRbacAuthorization": True,
+    },
+}
 KEY_INPUTS: dict[str, Any] = {
-    "resourceGroupName": "rg", "vaultName": "kv-one", "keyName": "adobe-cmk",
-    "properties": {"kty": "RSA", "keySize": 3072, "keyOps": ["wrapKey", "unwrapKey"],
-                   "rotationPolicy": {"lifetimeActions": [
-                       {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P90D"}}]}}}
+    "resourceGroupName": "rg",
+    "vaultName": "kv-one",
+    "keyName": "adobe-cmk",
+    "properties": {
+        "kty": "RSA",
+        "keySize": 3072,
+        "keyOps": ["wrapKey", "unwrapKey"],
+        "rotationPolicy": {
+            "lifetimeActions": [
+                {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P90D"}}
+            ]
+        },
+    },
+}
 
 
 @pytest.fixture
@@ -49,8 +66,11 @@ def ctx() -> Context:
     """A state holding the resource group ``rg``."""
     context = Context.of(empty_state(), {"location": "westeurope"})
     group = TYPES["azure-native:resources:ResourceGroup"]
-    context.store(GROUP_ID, group.token, group.put(context, GROUP_ID, {
-        "resourceGroupName": "rg", "location": "westeurope"}, None))
+    context.store(
+        GROUP_ID,
+        group.token,
+        group.put(context, GROUP_ID, {"resourceGroupName": "rg", "location": "westeurope"}, None),
+    )
     return context
 
 
@@ -95,8 +115,14 @@ def test_key_put_returns_the_existing_key_unchanged(ctx: Context) -> None:
     key_id = f"{VAULT_ID}/keys/adobe-cmk"
     first = Key().put(ctx, key_id, KEY_INPUTS, None)
     ctx.store(key_id, Key.token, first)
-    changed = {**KEY_INPUTS, "properties": {**KEY_INPUTS["properties"], "kty": "RSA-HSM",
-                                            "attributes": {"enabled": False}}}
+    changed = {
+        **KEY_INPUTS,
+        "properties": {
+            **KEY_INPUTS["properties"],
+            "kty": "RSA-HSM",
+            "attributes": {"enabled": False},
+        },
+    }
     assert Key().put(ctx, key_id, changed, first) == first
 
 
@@ -105,12 +131,15 @@ def test_key_rotation_policy_is_answered_as_azure_stores_it(ctx: Context) -> Non
     key = Key().put(ctx, f"{VAULT_ID}/keys/adobe-cmk", KEY_INPUTS, None)
     assert key["rotationPolicy"]["lifetimeActions"] == [
         {"action": {"type": "Rotate"}, "trigger": {"timeAfterCreate": "P90D"}},
-        {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P30D"}}]
+        {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P30D"}},
+    ]
     # A policy with a Notify of its own gets none added.
-    own = {"lifetimeActions": [{"action": {"type": "notify"},
-                                "trigger": {"timeBeforeExpiry": "P10D"}}]}
+    own = {
+        "lifetimeActions": [{"action": {"type": "notify"}, "trigger": {"timeBeforeExpiry": "P10D"}}]
+    }
     assert stored_rotation_policy(own)["lifetimeActions"] == [
-        {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P10D"}}]
+        {"action": {"type": "Notify"}, "trigger": {"timeBeforeExpiry": "P10D"}}
+    ]
 
 
 def test_rotation_makes_a_new_version(tmp_path: Path, ctx: Context) -> None:
@@ -119,8 +148,11 @@ def test_rotation_makes_a_new_version(tmp_path: Path, ctx: Context) -> None:
     state = AzureState(tmp_path / "azure.json")
     with state.transaction() as held:
         held.update(ctx.state)
-        held["resources"][key_id.lower()] = {"id": key_id, "type": Key.token,
-                                             "outputs": Key().put(ctx, key_id, KEY_INPUTS, None)}
+        held["resources"][key_id.lower()] = {
+            "id": key_id,
+            "type": Key.token,
+            "outputs": Key().put(ctx, key_id, KEY_INPUTS, None),
+        }
     before = state.one(Key.token)["outputs"]["keyUriWithVersion"]
     version = state.rotate_key(key_id)
     after = state.one(Key.token)["outputs"]["keyUriWithVersion"]
@@ -129,8 +161,12 @@ def test_rotation_makes_a_new_version(tmp_path: Path, ctx: Context) -> None:
 
 def test_role_assignment_principal_role_and_scope_replace_it() -> None:
     role = TYPES["azure-native:authorization:RoleAssignment"]
-    olds = {"scope": VAULT_ID, "roleAssignmentName": "n", "principalId": "p",
-            "roleDefinitionId": "r"}
+    olds = {
+        "scope": VAULT_ID,
+        "roleAssignmentName": "n",
+        "principalId": "p",
+        "roleDefinitionId": "r",
+    }
     for changed in ("scope", "principalId", "roleDefinitionId"):
         diff = diff_inputs(olds, {**olds, changed: "other"}, role.replace_on())
         assert diff.replaces == [changed], changed
@@ -142,10 +178,13 @@ def test_vault_location_and_name_replace_it_and_location_ignores_case_and_spaces
     moved = diff_inputs(VAULT_INPUTS, {**VAULT_INPUTS, "location": "northeurope"}, replace_on)
     renamed = diff_inputs(VAULT_INPUTS, {**VAULT_INPUTS, "vaultName": "kv-two"}, replace_on)
     assert moved.replaces == ["location"] and renamed.replaces == ["vaultName"]
-    assert diff_inputs(VAULT_INPUTS, {**VAULT_INPUTS, "location": "West Europe"},
-                       replace_on).detailed == {}
-    dropped = diff_inputs(VAULT_INPUTS, {k: v for k, v in VAULT_INPUTS.items()
-                                         if k != "vaultName"}, replace_on)
+    assert (
+        diff_inputs(VAULT_INPUTS, {**VAULT_INPUTS, "location": "West Europe"}, replace_on).detailed
+        == {}
+    )
+    dropped = diff_inputs(
+        VAULT_INPUTS, {k: v for k, v in VAULT_INPUTS.items() if k != "vaultName"}, replace_on
+    )
     assert dropped.detailed == {"vaultName": DELETE_REPLACE}
 
 
@@ -155,10 +194,18 @@ def test_vault_location_and_name_replace_it_and_location_ignores_case_and_spaces
 def test_refresh_keeps_inputs_where_azure_did_not_change() -> None:
     """A value stored otherwise than sent (``Rotate``) is the same in the old and new outputs:
     no drift. A value Azure changed (disabled) lands in the inputs: drift."""
-    sent = {"properties": {"kty": "RSA", "attributes": {"enabled": True},
-                           "rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}}]}}}
-    stored = {"kty": "RSA", "attributes": {"enabled": True, "created": 1},
-              "rotationPolicy": {"lifetimeActions": [{"action": {"type": "Rotate"}}]}}
+    sent = {
+        "properties": {
+            "kty": "RSA",
+            "attributes": {"enabled": True},
+            "rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}}]},
+        }
+    }
+    stored = {
+        "kty": "RSA",
+        "attributes": {"enabled": True, "created": 1},
+        "rotationPolicy": {"lifetimeActions": [{"action": {"type": "Rotate"}}]},
+    }
     key = Key()
     assert refreshed_inputs(sent, key.to_inputs(stored), key.to_inputs(stored)) == sent
     disabled = {**stored, "attributes": {"enabled": False, "created": 1}}
@@ -166,7 +213,8 @@ def test_refresh_keeps_inputs_where_azure_did_not_change() -> None:
     assert inputs["properties"]["attributes"] == {"enabled": False}
     assert inputs["properties"]["rotationPolicy"] == sent["properties"]["rotationPolicy"]
     assert diff_inputs(inputs, sent, Key.replace_on()).detailed == {
-        "properties.attributes.enabled": UPDATE}
+        "properties.attributes.enabled": UPDATE
+    }
 
 
 # --- the plugin process ---------------------------------------------------------------------------
@@ -187,8 +235,12 @@ def test_install_puts_both_launchers_at_the_sdks_versions_and_is_idempotent(tmp_
 def plugin(tmp_path: Path) -> Iterator[Plugin]:
     (launcher, _) = install(tmp_path / "home")
     process = subprocess.Popen(
-        [str(launcher), "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, STATE_ENV: str(tmp_path / "azure.json")})
+        [str(launcher), "127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, STATE_ENV: str(tmp_path / "azure.json")},
+    )
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
@@ -201,7 +253,8 @@ def plugin(tmp_path: Path) -> Iterator[Plugin]:
 
 
 def test_plugin_prints_its_port_first_answers_its_version_and_stops_quietly_on_sigint(
-        plugin: Plugin) -> None:
+    plugin: Plugin,
+) -> None:
     process, stub = plugin
     assert stub.GetPluginInfo(empty_pb2.Empty()).version == sdk_version("azure-native")
     configured = stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
@@ -211,17 +264,24 @@ def test_plugin_prints_its_port_first_answers_its_version_and_stops_quietly_on_s
     assert process.returncode == 0 and stderr == "", stderr
 
 
-@pytest.mark.parametrize(("call", "named"), [
-    ("type", "azure-native:storage:StorageAccount"),
-    ("function", "azure-native:storage:listStorageAccountKeys"),
-])
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        ("type", "azure-native:storage:StorageAccount"),
+        ("function", "azure-native:storage:listStorageAccountKeys"),
+    ],
+)
 def test_plugin_refuses_what_it_does_not_model_in_one_line_naming_it(
-        plugin: Plugin, call: str, named: str) -> None:
+    plugin: Plugin, call: str, named: str
+) -> None:
     _, stub = plugin
     with pytest.raises(grpc.RpcError) as refused:
         if call == "type":
-            stub.Check(provider_pb2.CheckRequest(
-                urn=f"urn:pulumi:dev::adobe-cmk::{named}::x", type=named, news=struct({})))
+            stub.Check(
+                provider_pb2.CheckRequest(
+                    urn=f"urn:pulumi:dev::adobe-cmk::{named}::x", type=named, news=struct({})
+                )
+            )
         else:
             stub.Invoke(provider_pb2.InvokeRequest(tok=named, args=struct({})))
     message = refused.value.details()
@@ -231,8 +291,14 @@ def test_plugin_refuses_what_it_does_not_model_in_one_line_naming_it(
 def test_plugin_without_a_state_file_fails_in_one_line(tmp_path: Path) -> None:
     (launcher, _) = install(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != STATE_ENV}
-    result = subprocess.run([str(launcher), "127.0.0.1:1"], capture_output=True, text=True,
-                            env=env, timeout=30, check=False)
+    result = subprocess.run(
+        [str(launcher), "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and STATE_ENV in result.stderr, result.stderr
 
@@ -243,8 +309,12 @@ def test_plugin_without_a_state_file_fails_in_one_line(tmp_path: Path) -> None:
 def test_every_azure_type_the_programs_variants_declare_is_modelled() -> None:
     """From every variant's URNs (tests/fixtures/urns.json, recorded under the mocks)."""
     recorded = json.loads((Path(__file__).parent / "fixtures" / "urns.json").read_text())
-    declared = {urn.split("::")[2].split("$")[-1] for pairs in recorded.values()
-                for pair in pairs for urn in pair}
+    declared = {
+        urn.split("::")[2].split("$")[-1]
+        for pairs in recorded.values()
+        for pair in pairs
+        for urn in pair
+    }
     azure = {t for t in declared if t.startswith(("azure-native:", "azuread:"))}
     assert len(azure) >= 10, azure
     served = {t for plugin in PLUGINS.values() for t in plugin.types}
@@ -259,3 +329,19 @@ def test_every_function_the_program_calls_is_modelled() -> None:
     for token in answered:
         plugin = PLUGINS["azuread" if token.startswith("azuread:") else "azure-native"]
         assert token in plugin.invokes, token
+
+
+def test_a_provider_for_another_subscription_looks_up_there() -> None:
+    """azure-native's lookups build the id from the provider's own subscription."""
+    from tests.azure_standins.invokes import AZURE_NATIVE
+
+    other = "77777777-0000-0000-0000-000000000007"
+    state = empty_state()
+    vault_id = f"/subscriptions/{other}/resourceGroups/byo-rg/providers/Microsoft.KeyVault/vaults/v"
+    state["resources"][vault_id.lower()] = {"id": vault_id, "type": Vault.token,
+                                            "outputs": {"name": "v"}}
+    lookup = AZURE_NATIVE["azure-native:keyvault:getVault"]
+    args = {"resourceGroupName": "byo-rg", "vaultName": "v"}
+    with pytest.raises(ArmError, match="was not found"):
+        lookup(Context.of(state, {}), args)
+    assert lookup(Context.of(state, {"subscriptionId": other}), args)["id"] == vault_id

@@ -60,14 +60,20 @@ class Context:
 
     @classmethod
     def of(cls, state: dict[str, Any], config: Mapping[str, str]) -> Context:
-        return cls(state, state["client"]["subscriptionId"], config.get("location"), time.time())
+        """The provider's subscription is its ``subscriptionId`` setting (an explicit provider for
+        another subscription), else the deploying identity's, as azure-native chooses."""
+        subscription = config.get("subscriptionId") or state["client"]["subscriptionId"]
+        return cls(state, subscription, config.get("location"), time.time())
 
     def find(self, resource_id: str) -> dict[str, Any] | None:
         return self.state["resources"].get(resource_id.lower())
 
     def store(self, resource_id: str, type_token: str, outputs: dict[str, Any]) -> None:
         self.state["resources"][resource_id.lower()] = {
-            "id": resource_id, "type": type_token, "outputs": outputs}
+            "id": resource_id,
+            "type": type_token,
+            "outputs": outputs,
+        }
 
     def forget(self, resource_id: str) -> None:
         self.state["resources"].pop(resource_id.lower(), None)
@@ -109,8 +115,9 @@ class ArmResource:
         path = _PARAM.sub(lambda m: str(values[m[1]]), self.path)
         return re.sub(r"/{2,}", "/", path)
 
-    def check(self, ctx: Context, urn: str, olds: Mapping[str, Any], news: dict[str, Any],
-              seed: bytes) -> list[str]:
+    def check(
+        self, ctx: Context, urn: str, olds: Mapping[str, Any], news: dict[str, Any], seed: bytes
+    ) -> list[str]:
         """Applies auto-naming, auto-location and the API version to ``news``; the failures."""
         if self.autoname is not None:
             param, kind = self.autoname
@@ -134,11 +141,16 @@ class ArmResource:
             if location is not None:
                 news["location"] = location
         news.setdefault("azureApiVersion", self.api_version)
-        failures = [f"missing required property '{p}'" for p in self.path_parameters()
-                    if news.get(p) is None]
+        failures = [
+            f"missing required property '{p}'"
+            for p in self.path_parameters()
+            if news.get(p) is None
+        ]
         if self.has_location and news.get("location") is None:
-            failures.append("missing required property 'location'. Either set it explicitly or "
-                            "configure it with 'pulumi config set azure-native:location <value>'.")
+            failures.append(
+                "missing required property 'location'. Either set it explicitly or "
+                "configure it with 'pulumi config set azure-native:location <value>'."
+            )
         return failures
 
     def _group_location(self, ctx: Context, news: Mapping[str, Any]) -> str | None:
@@ -157,8 +169,13 @@ class ArmResource:
 
     def outputs(self, resource_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """What a GET answers after a PUT of ``body`` (subclasses add what Azure adds)."""
-        return {**body, "id": resource_id, "name": resource_id.rstrip("/").rsplit("/", 1)[-1],
-                "type": self.arm_type, "azureApiVersion": self.api_version}
+        return {
+            **body,
+            "id": resource_id,
+            "name": resource_id.rstrip("/").rsplit("/", 1)[-1],
+            "type": self.arm_type,
+            "azureApiVersion": self.api_version,
+        }
 
     def create(self, ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """The id and outputs of a new resource (a PUT at its id). Raises :class:`ArmError`."""
@@ -166,8 +183,13 @@ class ArmResource:
         found = ctx.find(resource_id)
         return resource_id, self.put(ctx, resource_id, inputs, found["outputs"] if found else None)
 
-    def put(self, ctx: Context, resource_id: str, inputs: Mapping[str, Any],
-            existing: dict[str, Any] | None) -> dict[str, Any]:
+    def put(
+        self,
+        ctx: Context,
+        resource_id: str,
+        inputs: Mapping[str, Any],
+        existing: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         """A PUT (create or update); the outputs stored. Raises :class:`ArmError`."""
         self.require_parent(ctx, inputs)
         return self.outputs(resource_id, self.body(inputs))
@@ -177,8 +199,9 @@ class ArmResource:
         if group is not None and "resourceGroupName" in self.path_parameters():
             group_id = f"/subscriptions/{ctx.subscription_id}/resourceGroups/{group}"
             if ctx.find(group_id) is None:
-                raise ArmError(404, "ResourceGroupNotFound",
-                               f"Resource group '{group}' could not be found.")
+                raise ArmError(
+                    404, "ResourceGroupNotFound", f"Resource group '{group}' could not be found."
+                )
 
     def delete(self, ctx: Context, resource_id: str) -> None:
         ctx.forget(resource_id)
