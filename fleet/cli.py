@@ -29,7 +29,7 @@ from pulumi.automation import PulumiCommand
 from fleet import report
 from fleet.classify import error_line
 from fleet.credentials import check_distinct, shared_credentials
-from fleet.runner import DEFAULT_WIDTH, Runner, fan_out
+from fleet.runner import DEFAULT_WIDTH, Runner, StackResult, fan_out
 from fleet.stacks import SelectionError, orphans, select, stack_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,14 +114,22 @@ def _run(args: argparse.Namespace, runner: Runner, out: TextIO, err: TextIO) -> 
             width=args.parallel,
             max_failures=args.max_failures,
         )
-        # The rows show each stack as the rollout left it (resources, last update).
-        after = runner.backend_stacks()
-        results = [replace(r, backend=after.get(r.member.stack, r.backend)) for r in results]
+        results = _as_left(results, runner)
     version = str(runner.command.version or "")
     doc = report.document(
         args.command, results, cli_version=version, orphans=lost, excluded=selection.excluded
     )
     return _emit(doc, args, out)
+
+
+def _as_left(results: list[StackResult], runner: Runner) -> list[StackResult]:
+    """The rollout's rows with each stack as the rollout left it (resources, last update); as
+    before it when the backend cannot be listed again (the report is not lost for that)."""
+    try:
+        after = runner.backend_stacks()
+    except Exception:  # the rows then show the backend as it was before the rollout
+        return results
+    return [replace(r, backend=after.get(r.member.stack, r.backend)) for r in results]
 
 
 def _emit(doc: dict[str, Any], args: argparse.Namespace, out: TextIO) -> int:

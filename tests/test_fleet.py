@@ -310,6 +310,14 @@ def test_up_max_failures_lets_the_rollout_go_on(project):
     }
 
 
+def test_up_report_survives_a_backend_that_cannot_be_listed_after_the_rollout(project):
+    fake = FakePulumi(stacks=all_in("in-sync"), listing_fails_after_up=True)
+    run = fleet(project, fake, "up", "--yes", "--json")
+    assert run.code == 0, run.err
+    assert set(run.statuses().values()) == {"updated"}
+    assert {s["resources"] for s in run.json["stacks"]} == {5}, "the rows as before the rollout"
+
+
 def test_up_without_yes_changes_nothing_and_exits_1(project):
     fake = FakePulumi(stacks=all_in("in-sync"))
     run = fleet(project, fake, "up")

@@ -193,6 +193,8 @@ class FakePulumi(PulumiCommand):
     resources: dict[str, int] = field(default_factory=dict)
     tags: dict[str, set[str]] = field(default_factory=dict)
     install_fails: bool = False
+    #: `stack ls` fails once an `up` has run (the backend unreachable after the rollout).
+    listing_fails_after_up: bool = False
     barrier: threading.Barrier | None = None
     calls: list[tuple[list[str], dict[str, str]]] = field(default_factory=list)
     running: int = 0
@@ -210,6 +212,8 @@ class FakePulumi(PulumiCommand):
             self.calls.append((args, dict(additional_env)))
         stack = args[args.index("--stack") + 1] if "--stack" in args else ""
         if args[:3] == ["stack", "ls", "--json"]:
+            if self.listing_fails_after_up and self.commands("up"):
+                self._fail(CommandResult(stdout="", stderr="error: backend unreachable", code=1))
             return self._ok(json.dumps(self._listing(args)))
         if args[:2] == ["stack", "select"]:
             if stack not in self.stacks:
