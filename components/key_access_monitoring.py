@@ -8,9 +8,13 @@ monitoring). Per monitored key (the Platform's, and the Journey Analytics one wh
   workspace;
 - log search alerts (scheduled queries over the workspace, :mod:`components.key_access_queries`):
   Adobe's application refused a key operation (severity 0), the key disabled, deleted or
-  changed (1), the vault changed, network rules included, or deleted (2);
-- activity-log alerts at the vault's scope: the vault deleted (a soft delete also deletes its role
-  assignments), and the role assignment the program made for Adobe deleted.
+  changed (1), the vault changed, network rules included, or deleted (2), Adobe throttled (2);
+  for a key in a vault, the key's current version near expiry or expired (1); for a key in a
+  Managed HSM, the local role assignment the program made for Adobe deleted (1: the HSM logs its
+  role changes in its own audit log only);
+- activity-log alerts at the vault's scope: the vault (or HSM) deleted (a soft delete also
+  deletes a vault's role assignments), and for a vault the ARM role assignment the program made
+  for Adobe deleted.
 
 Each alert's description says what happened and what to do, naming its runbook section. Nothing
 here holds Adobe's access, so nothing here is protected: deleting it only stops the watching.
@@ -19,7 +23,6 @@ The workspace and the action group are created only when the settings name no ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -35,7 +38,12 @@ from cmk_facts import (
     VAULT_DELETE_ACTION,
 )
 from components import key_access_queries as kql
-from components.monitored_keys import KeyAccessMonitoringArgs, MonitoredKey
+from components.monitored_keys import (
+    KeyAccessMonitoringArgs,
+    MonitoredKey,
+    log_queries,
+    unique,
+)
 from components.monitoring_alerts import ALERTS, AlertText
 from components.settings.monitoring import WORKSPACE_ID
 
@@ -67,9 +75,10 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
     """The audit log, the alerts and who they tell (type ``adobe-cmk:index:KeyAccessMonitoring``).
 
     Children: ``<name>-workspace`` and ``<name>-action-group`` (unless existing ones are named);
-    per key ``<name>-<label>-audit-log`` and the alerts ``<name>-<label>-<alert>`` for the alerts
-    of :data:`components.monitoring_alerts.ALERTS` (``role-assignment-deleted`` only with a role
-    assignment).
+    per key ``<name>-<label>-audit-log`` and the alerts ``<name>-<label>-<alert>`` of
+    :data:`components.monitoring_alerts.ALERTS` that apply to it
+    (:func:`~components.monitored_keys.log_queries`; the
+    role-assignment alerts only with a role assignment made here).
     """
 
     workspace_id: pulumi.Output[str]
@@ -95,7 +104,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         vault_ids = pulumi.Output.all(*(key.vault_id for key in args.keys))
         app_ids = pulumi.Output.all(*(a for key in args.keys for a in key.application_ids))
         self.adobe_key_operations_query = pulumi.Output.all(vault_ids, app_ids).apply(
-            lambda values: kql.adobe_key_operations(values[0], _unique(values[1]))
+            lambda values: kql.adobe_key_operations(values[0], unique(values[1]))
         )
         self.register_outputs(self.outputs())
 
@@ -179,7 +188,8 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         self._activity_alert(
             f"{prefix}-vault-deleted", ALERTS["vault-deleted"], key, rules, _delete_action(key)
         )
-        if key.role_assignment_id is not None:
+        # An HSM's local role assignments never reach the activity log (its log alert instead).
+        if key.role_assignment_id is not None and not key.managed_hsm:
             self._activity_alert(
                 f"{prefix}-role-assignment-deleted",
                 ALERTS["role-assignment-deleted"],
@@ -269,31 +279,8 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         )
 
 
-def log_queries(key: MonitoredKey) -> dict[str, pulumi.Output[str]]:
-    """Each log alert's query over the workspace for ``key``, by its name in :data:`ALERTS`."""
-    vault_id = pulumi.Output.from_input(key.vault_id)
-    app_ids = pulumi.Output.all(*key.application_ids)
-    return {
-        "adobe-refused": pulumi.Output.all(vault_id, app_ids).apply(
-            lambda v: kql.adobe_refused([v[0]], _unique(v[1]))
-        ),
-        "key-changed": pulumi.Output.all(vault_id, key.key_name).apply(
-            lambda v: kql.key_changed([v[0]], v[1])
-        ),
-        "vault-changed": vault_id.apply(lambda v: kql.vault_changed([v])),
-    }
-
-
 def _delete_action(key: MonitoredKey) -> pulumi.Output[str]:
     """The ARM operation that deletes the key's vault, or its Managed HSM."""
     return pulumi.Output.from_input(key.vault_id).apply(
         lambda i: MANAGED_HSM_DELETE_ACTION if "/managedhsms/" in i.lower() else VAULT_DELETE_ACTION
     )
-
-
-def _unique(values: Sequence[str]) -> list[str]:
-    """``values`` without repeats (letter case ignored), in order."""
-    seen: dict[str, str] = {}
-    for value in values:
-        seen.setdefault(value.lower(), value)
-    return list(seen.values())

@@ -28,7 +28,10 @@ from http import HTTPStatus
 from cmk_facts import (
     ADOBE_KEY_OPERATIONS_AUDITED,
     AUDIT_LOG_CATEGORY,
+    AUDITED_DELETE_VERB,
+    HSM_ROLE_ASSIGNMENTS_PATH,
     KEY_CHANGE_OPERATIONS_AUDITED,
+    KEY_EXPIRY_NOTIFICATIONS_AUDITED,
     VAULT_CHANGE_OPERATIONS_AUDITED,
 )
 
@@ -46,6 +49,7 @@ COLUMNS: tuple[str, ...] = (
     "CallerIp",
     "Uri",
     "ObjectUri",
+    "EventSubject",
 )
 #: How far back the query of Adobe's recent key operations looks.
 RECENT = "1d"
@@ -70,13 +74,17 @@ IDENTITY_UPN: tuple[str, ...] = (
     "Identity.claim.http_schemas_xmlsoap_org_ws_2005_05_identity.claims.upn",
 )
 #: ``AzureDiagnostics`` columns read that are not in the table's documented set, by meaning: the
-#: caller's object id (two spellings of the claim) and UPN.
+#: caller's object id (two spellings of the claim) and UPN, and the subject of an Event Grid
+#: notification (the key's name, as Microsoft's near-expiry alert reads it:
+#: https://learn.microsoft.com/azure/key-vault/general/alert, "Log query alert for near expiry
+#: certificates"). ``AZKVAuditLogs`` documents no column for the subject.
 OPTIONAL_DIAGNOSTICS_COLUMNS: dict[str, tuple[str, ...]] = {
     "Oid": (
         "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
         "identity_claim_oid_g",
     ),
     "Upn": ("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",),
+    "EventSubject": ("eventGridEventProperties_subject_s",),
 }
 
 
@@ -122,14 +130,15 @@ def audit_log(vault_ids: Sequence[str]) -> str:
         "      AppId = tostring(identity_claim_appid_g),\n"
         f"      Oid = {optional['Oid']},\n"
         f"      Upn = {optional['Upn']},\n"
-        "      CallerIp = CallerIPAddress, Uri = requestUri_s, ObjectUri = id_s"
+        "      CallerIp = CallerIPAddress, Uri = requestUri_s, ObjectUri = id_s,\n"
+        f"      EventSubject = {optional['EventSubject']}"
     )
     dedicated = (
         "AZKVAuditLogs\n"
         "  | extend HttpStatus = toint(HttpStatusCode), AppId = tostring(Identity.claim.appid),\n"
         f"      Oid = {_first_string(IDENTITY_OID)},\n"
         f"      Upn = {_first_string(IDENTITY_UPN)},\n"
-        "      CallerIp = CallerIpAddress, Uri = RequestUri, ObjectUri = Id"
+        '      CallerIp = CallerIpAddress, Uri = RequestUri, ObjectUri = Id, EventSubject = ""'
     )
     return (
         "let KV = union isfuzzy=true\n"
@@ -181,6 +190,42 @@ def vault_changed(vault_ids: Sequence[str]) -> str:
         audit_log(vault_ids)
         + f"KV\n| where OperationName in {kql_list(VAULT_CHANGE_OPERATIONS_AUDITED)}\n"
         "| where HttpStatus between (200 .. 299)\n"
+        "| project TimeGenerated, OperationName, Who = coalesce(Upn, Oid, AppId), AppId, Oid, "
+        "CallerIp, Uri, _ResourceId"
+    )
+
+
+def key_expiring(vault_ids: Sequence[str], key_name: str) -> str:
+    """Rows: Key Vault's near-expiry or expired notification for the current version of the key
+    named ``key_name`` (alert on any row). Key Vault logs both whether or not anything subscribes
+    to its Event Grid events. The key is named by the notification's subject, else by its object
+    URI (``/keys/<name>/…``); a notification that names no key counts too, so that a column the
+    workspace does not have never silences it."""
+    name = kql_string(key_name)
+    return (
+        audit_log(vault_ids)
+        + f"KV\n| where OperationName in {kql_list(KEY_EXPIRY_NOTIFICATIONS_AUDITED)}\n"
+        '| extend ObjectPath = split(tostring(parse_url(ObjectUri).Path), "/")\n'
+        "| extend KeyName = coalesce(EventSubject,\n"
+        '    iff(tostring(ObjectPath[1]) =~ "keys", tostring(ObjectPath[2]), ""))\n'
+        f"| where isempty(KeyName) or KeyName =~ {name}\n"
+        "| project TimeGenerated, OperationName, KeyName, ObjectUri, _ResourceId"
+    )
+
+
+def hsm_role_assignment_deleted(vault_ids: Sequence[str], assignment_name: str) -> str:
+    """Rows: the Managed HSM's local role assignment named ``assignment_name`` deleted, with who
+    did it (alert on any row). An HSM's role assignments are its own data plane's, logged in its
+    audit log only: the delete is a successful ``DELETE /<scope>/providers/Microsoft.Authorization/
+    roleAssignments/<name>``, matched by the end of the request's path (the scope may be spelled
+    ``/keys/<key>`` or ``//keys/<key>``) and by the ``<Object><Verb>`` operation name's verb, since
+    Microsoft's pages name no Managed HSM operation."""
+    path = kql_string(HSM_ROLE_ASSIGNMENTS_PATH + assignment_name)
+    return (
+        audit_log(vault_ids)
+        + f"KV\n| where OperationName endswith {kql_string(AUDITED_DELETE_VERB)}\n"
+        "| where HttpStatus between (200 .. 299)\n"
+        f"| where tostring(parse_url(Uri).Path) endswith {path}\n"
         "| project TimeGenerated, OperationName, Who = coalesce(Upn, Oid, AppId), AppId, Oid, "
         "CallerIp, Uri, _ResourceId"
     )

@@ -1,9 +1,11 @@
-"""What key-access monitoring watches: each key Adobe uses, and who holds Adobe's access to it.
+"""What key-access monitoring watches: each key Adobe uses, who holds Adobe's access to it, and
+the log alerts' queries that watch it.
 
 Built from the parts themselves, not from the component holding them: :func:`platform_key` (the
 key, Adobe's application from the app registration, the role assignment made for it),
 :func:`journey_analytics_key` (the second key, its fixed application id) and
-:func:`monitoring_args` (the keys, where the rules go, who is told).
+:func:`monitoring_args` (the keys, where the rules go, who is told); :func:`log_queries` (which
+log alerts apply to a key, and the query of each).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from cmk_facts import JOURNEY_ANALYTICS_APPLICATION_ID
+from cmk_facts import HSM_SUFFIXES, JOURNEY_ANALYTICS_APPLICATION_ID
+from components import key_access_queries as kql
 from components.arm_ids import arm_name
 from components.key_vault import KeyReference
 from components.settings.monitoring import KeyAccessMonitoringSettings
@@ -34,7 +37,12 @@ class MonitoredKey:
     application_ids: Sequence[pulumi.Input[str]]
     """Adobe's application (client) ids that use this key: the audit log's ``appid``."""
     role_assignment_id: pulumi.Input[str] | None = None
-    """ARM id of Adobe's role assignment made by this program; ``None`` when made elsewhere."""
+    """Id of Adobe's role assignment made by this program (ARM's, or in a Managed HSM the local
+    one's, ``/keys/<name>/providers/Microsoft.Authorization/roleAssignments/<name>``); ``None``
+    when made elsewhere."""
+    managed_hsm: bool = False
+    """The key is in a Managed HSM: its role assignments are local (seen in its audit log, not in
+    the activity log) and it sends no expiry notifications."""
 
 
 @dataclass
@@ -109,4 +117,58 @@ def _monitored(
         key_name=key_name,
         application_ids=[application_id],
         role_assignment_id=role_assignment_id,
+        managed_hsm=in_managed_hsm(key.vault_id),
     )
+
+
+def in_managed_hsm(vault_id: pulumi.Input[str]) -> bool:
+    """Whether ``vault_id`` names a Managed HSM, by its ARM id or its address. An HSM's comes from
+    the settings, a string; an output is the id of a vault the program creates."""
+    if not isinstance(vault_id, str):
+        return False
+    lowered = vault_id.lower()
+    return "/providers/microsoft.keyvault/managedhsms/" in lowered or any(
+        f".{suffix}" in lowered for suffix in HSM_SUFFIXES
+    )
+
+
+def log_queries(key: MonitoredKey) -> dict[str, pulumi.Output[str]]:
+    """Each log alert's query over the workspace for ``key``, by its name in
+    :data:`components.monitoring_alerts.ALERTS`."""
+    vault_id = pulumi.Output.from_input(key.vault_id)
+    app_ids = pulumi.Output.all(*key.application_ids)
+    queries = {
+        "adobe-refused": pulumi.Output.all(vault_id, app_ids).apply(
+            lambda v: kql.adobe_refused([v[0]], unique(v[1]))
+        ),
+        "adobe-throttled": pulumi.Output.all(vault_id, app_ids).apply(
+            lambda v: kql.adobe_throttled([v[0]], unique(v[1]))
+        ),
+        "key-changed": pulumi.Output.all(vault_id, key.key_name).apply(
+            lambda v: kql.key_changed([v[0]], v[1])
+        ),
+        "vault-changed": vault_id.apply(lambda v: kql.vault_changed([v])),
+    }
+    if not key.managed_hsm:
+        # Key Vault's Event Grid events (and their audit-log rows) are a vault's, not an HSM's.
+        queries["key-expiry"] = pulumi.Output.all(vault_id, key.key_name).apply(
+            lambda v: kql.key_expiring([v[0]], v[1])
+        )
+    elif key.role_assignment_id is not None:
+        queries["hsm-role-assignment-deleted"] = pulumi.Output.all(
+            vault_id, key.role_assignment_id
+        ).apply(lambda v: kql.hsm_role_assignment_deleted([v[0]], _last_segment(v[1])))
+    return queries
+
+
+def _last_segment(resource_id: str) -> str:
+    """``…/roleAssignments/<name>`` → ``<name>``."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def unique(values: Sequence[str]) -> list[str]:
+    """``values`` without repeats (letter case ignored), in order."""
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.lower(), value)
+    return list(seen.values())

@@ -74,6 +74,17 @@ ALERTS: dict[str, AlertText] = {
         ),
         anchor="alert-the-key-was-disabled-deleted-or-changed",
     ),
+    "key-expiry": AlertText(
+        what="The customer-managed key's current version is near expiry or has expired",
+        severity=1,
+        do=(
+            "An expired key is refused to Adobe, which then reports 'Key access failure' and may "
+            "treat the key as withdrawn; rotating needs nothing from Adobe. Run the alert's query "
+            "(KeyName, OperationName): near expiry, check that the key's rotation policy makes a "
+            "new version before then, or rotate it now; expired, rotate it at once."
+        ),
+        anchor="alert-the-key-is-near-expiry-or-expired",
+    ),
     "vault-changed": AlertText(
         what="The key's vault was changed (its network rules among its properties) or deleted",
         severity=2,
@@ -102,5 +113,15 @@ ALERTS: dict[str, AlertText] = {
             "(the stack still declares it), then watch Adobe's key operations succeed."
         ),
         anchor="alert-adobes-role-assignment-was-deleted",
+    ),
+    "hsm-role-assignment-deleted": AlertText(
+        what="Adobe's local role assignment on the key in the Managed HSM was deleted",
+        severity=1,
+        do=(
+            "Adobe can no longer unwrap with the key. Run the alert's query to see who deleted "
+            "it, then `pulumi refresh` and `pulumi up` to assign the role again (the stack still "
+            "declares it), and watch Adobe's key operations succeed."
+        ),
+        anchor="alert-adobes-managed-hsm-role-assignment-was-deleted",
     ),
 }

@@ -17,28 +17,32 @@ from cmk_facts import (
     ADOBE_KEY_OPERATIONS_AUDITED,
     JOURNEY_ANALYTICS_APPLICATION_ID,
     KEY_CHANGE_OPERATIONS_AUDITED,
+    KEY_EXPIRY_NOTIFICATIONS_AUDITED,
     VAULT_CHANGE_OPERATIONS_AUDITED,
 )
 from components import key_access_queries as kql
 from tests.kusto_analyzer import Analysis, analyze
 from tests.kusto_tables import column_names
 from tests.mocks import ADOBE_APP_ID, run_main, valid_config
-from tests.test_program_managed_hsm import HSM_ID, HsmMocks
+from tests.test_program_managed_hsm import HSM_ID, HSM_SUB, HsmMocks
 
 VAULT_ID = (
     "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/"
     "Microsoft.KeyVault/vaults/kv-adobe"
 )
+#: A workspace in the HSM's subscription (monitoring reads the workspace where the key is).
 WORKSPACE_ID = (
-    "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/ops-rg/providers/"
+    f"/subscriptions/{HSM_SUB}/resourceGroups/ops-rg/providers/"
     "Microsoft.OperationalInsights/workspaces/ops-logs"
 )
 KEY = "adobe-cmk"
+ASSIGNMENT = "6f1c2d3e-4b5a-5c6d-8e7f-0a1b2c3d4e5f"
 #: Arguments each query function is called with, by parameter name: every combination is analyzed.
 ARGUMENTS: dict[str, list[object]] = {
     "vault_ids": [[VAULT_ID], [VAULT_ID, HSM_ID]],
     "application_ids": [[ADOBE_APP_ID], [ADOBE_APP_ID, JOURNEY_ANALYTICS_APPLICATION_ID]],
     "key_name": [KEY, 'odd"name\\'],
+    "assignment_name": [ASSIGNMENT, 'odd"name\\'],
 }
 #: Mutations of a real query that the analyzer must refuse, with the diagnostic code expected.
 BROKEN: dict[str, tuple[str, str, str]] = {
@@ -214,6 +218,35 @@ def test_vault_changed_is_updates_and_deletes_that_succeeded(analyzed):
         f"OperationName in {kql.kql_list(VAULT_CHANGE_OPERATIONS_AUDITED)}",
         "HttpStatus between (200 .. 299)",
     )
+
+
+def test_key_expiring_is_key_vaults_expiry_notifications_of_the_key_or_of_no_named_key(analyzed):
+    # Logged whether or not anything subscribes to the vault's Event Grid events; a row whose
+    # key the workspace cannot name (no subject column, no object URI) still counts.
+    result = one(analyzed, "key_expiring").result
+    assert result.filters == (
+        f"OperationName in {kql.kql_list(KEY_EXPIRY_NOTIFICATIONS_AUDITED)}",
+        f'isempty(KeyName) or KeyName =~ "{KEY}"',
+    ), result.filters
+    extends = [text for kind, text in result.operators if kind == "ExtendOperator"]
+    assert extends[-1] == (
+        "extend KeyName = coalesce(EventSubject, "
+        'iff(tostring(ObjectPath[1]) =~ "keys", tostring(ObjectPath[2]), ""))'
+    ), extends
+    assert ("KeyName", "string") in result.columns, result.columns
+
+
+def test_hsm_role_assignment_deleted_is_a_successful_delete_at_that_assignments_path(analyzed):
+    # DELETE /<scope>/providers/Microsoft.Authorization/roleAssignments/<name> on the HSM's data
+    # plane; the scope's spelling (/keys/<key>, //keys/<key>) does not matter.
+    result = one(analyzed, "hsm_role_assignment_deleted").result
+    path = f"/providers/Microsoft.Authorization/roleAssignments/{ASSIGNMENT}"
+    assert result.filters == (
+        'OperationName endswith "Delete"',
+        "HttpStatus between (200 .. 299)",
+        f'tostring(parse_url(Uri).Path) endswith "{path}"',
+    ), result.filters
+    assert [name for name, _ in result.columns][:3] == ["TimeGenerated", "OperationName", "Who"]
 
 
 def test_adobe_key_operations_shows_adobes_last_day_newest_first(analyzed):
