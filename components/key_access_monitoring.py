@@ -186,7 +186,11 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         for alert, query in log_queries(key).items():
             self._log_alert(f"{prefix}-{alert}", ALERTS[alert], key, query, rules, after_audit_log)
         self._activity_alert(
-            f"{prefix}-vault-deleted", ALERTS["vault-deleted"], key, rules, _delete_action(key)
+            f"{prefix}-vault-deleted",
+            ALERTS["vault-deleted"],
+            key,
+            rules,
+            MANAGED_HSM_DELETE_ACTION if key.managed_hsm else VAULT_DELETE_ACTION,
         )
         # An HSM's local role assignments never reach the activity log (its log alert instead).
         if key.role_assignment_id is not None and not key.managed_hsm:
@@ -277,10 +281,3 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             tags=rules.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-
-def _delete_action(key: MonitoredKey) -> pulumi.Output[str]:
-    """The ARM operation that deletes the key's vault, or its Managed HSM."""
-    return pulumi.Output.from_input(key.vault_id).apply(
-        lambda i: MANAGED_HSM_DELETE_ACTION if "/managedhsms/" in i.lower() else VAULT_DELETE_ACTION
-    )
