@@ -67,9 +67,8 @@ def provider_of(run: ProgramRun, registration: Registration) -> Registration | N
 def invoke_subscription(run: ProgramRun, token: str) -> set[str]:
     """The subscriptions the invokes of ``token`` went to (the default's for no provider)."""
     providers = {r.urn: r.inputs["subscriptionId"] for r in run.of_type(AZURE_PROVIDER)}
-    return {
-        providers.get(call.provider.rsplit("::", 1)[0], SUBSCRIPTION_ID) for call in run.invoked(token)
-    }
+    return {providers.get(call.provider.rsplit("::", 1)[0], SUBSCRIPTION_ID)
+            for call in run.invoked(token)}
 
 
 def refused(config: dict[str, Any], mocks: AzureMocks, preview: bool = True) -> str:
