@@ -18,6 +18,7 @@ import facts
 from key_identifiers import KeyLocation, VaultAddress, parse_key_identifier, vault_from_uri
 from property_values import get
 from pulumi_policy import PolicyResource
+from registered_inputs import inputs_of
 
 _VAULT = re.compile(r"^azure-native:keyvault(/v[^:]+)?:Vault\Z")
 _KEY = re.compile(r"^azure-native:keyvault(/v[^:]+)?:Key\Z")
@@ -142,12 +143,18 @@ def depends_on(resource: PolicyResource, wanted: Callable[[PolicyResource], bool
 
 def vault_address(vault: PolicyResource) -> VaultAddress | None:
     """The vault's name and host as far as known: the host from ``properties.vaultUri`` (an
-    output), the name from it or from ``name``/``vaultName``; ``None`` while the name is unknown
-    (an auto-named vault in a first preview)."""
+    output), the name from it, from ``name``/``vaultName``, or from the ``vaultName`` it was
+    registered with in this run (a first preview, before any output is known:
+    ``registered_inputs.py``); ``None`` while no name is known."""
     from_uri = vault_from_uri(get(vault.props, "properties", "vaultUri"))
     if from_uri is not None:
         return from_uri
-    for candidate in (get(vault.props, "vaultName"), get(vault.props, "name")):
+    inputs = inputs_of(vault.urn)
+    for candidate in (
+        get(vault.props, "vaultName"),
+        get(vault.props, "name"),
+        get(inputs, "vaultName"),
+    ):
         if isinstance(candidate, str) and candidate:
             return VaultAddress(candidate.lower(), None)
     return None
@@ -155,23 +162,28 @@ def vault_address(vault: PolicyResource) -> VaultAddress | None:
 
 def key_location(key: PolicyResource) -> tuple[VaultAddress | None, str | None]:
     """(vault, key name in lower case) as far as known: from ``keyUriWithVersion``/``keyUri``
-    (outputs: the vault's host known), else from the inputs ``vaultName`` and ``keyName``. For an
-    HSM key the "vault" is the HSM: from ``keyId``/``keyIdVersionless``, else ``hsmUri``."""
+    (outputs: the vault's host known), else from ``vaultName`` and ``keyName`` (``name``), its
+    properties' or else the inputs it was registered with in this run. For an HSM key the
+    "vault" is the HSM: from ``keyId``/``keyIdVersionless``, else ``hsmUri``."""
     hsm = is_hsm_key(key.resource_type)
     fields = ("keyId", "keyIdVersionless") if hsm else ("keyUriWithVersion", "keyUri")
     for field in fields:
         parsed: KeyLocation | None = parse_key_identifier(get(key.props, field))
         if parsed is not None:
             return parsed.vault, parsed.name
+    sources = (key.props, inputs_of(key.urn))
+    name = _first_name(sources, ("keyName",) if hsm else ("keyName", "name"))
     if hsm:
-        name = get(key.props, "keyName")
-        return vault_from_uri(get(key.props, "hsmUri")), (
-            name.lower() if isinstance(name, str) and name else None
-        )
-    vault = get(key.props, "vaultName")
-    name = get(key.props, "keyName")
-    if not (isinstance(name, str) and name):
-        name = get(key.props, "name")
-    known_vault = VaultAddress(vault.lower(), None) if isinstance(vault, str) and vault else None
-    known_name = name.lower() if isinstance(name, str) and name else None
-    return known_vault, known_name
+        return next(filter(None, (vault_from_uri(get(s, "hsmUri")) for s in sources)), None), name
+    vault = _first_name(sources, ("vaultName",))
+    return (VaultAddress(vault, None) if vault else None), name
+
+
+def _first_name(sources: Iterable[object], fields: Sequence[str]) -> str | None:
+    """The first known, non-empty string among ``fields`` of ``sources``, in lower case."""
+    for source in sources:
+        for field in fields:
+            value = get(source, field)
+            if isinstance(value, str) and value:
+                return value.lower()
+    return None

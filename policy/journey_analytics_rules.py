@@ -3,9 +3,11 @@
 Customer Journey Analytics uses a separate, dedicated vault (docs/journey-analytics.md): a grant
 to its application on the vault the Experience Platform configuration's key is in would mix the
 two products' keys. The Platform's vault is known two ways, and either suffices: by name, from
-the BYOK configuration's key identifier (the role assignment's scope names a vault); and by the
-graph, when the grant depends on a vault the configuration depends on (a first preview, before
-any id is known).
+the BYOK configuration's key identifier (the role assignment's scope names a vault) or, while
+that identifier is not known (a first preview), from the vault of the key it comes from (the
+engine's property dependencies of ``keyIdentifier``; the vault's name as registered,
+``registered_inputs.py``); and by the graph, when the grant depends on a vault the configuration
+depends on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from adobe_resources import (
     depends_on,
     is_byok_config,
     is_journey_analytics_principal,
+    is_key,
     is_vault,
+    key_location,
+    vault_address,
 )
 from key_identifiers import parse_key_identifier
 from property_values import get
@@ -35,7 +40,7 @@ _SCOPE_VAULT = re.compile(r"/providers/Microsoft\.KeyVault/(?:vaults|managedHSMs
 
 def _journey_analytics_vault_separate(args: StackValidationArgs, report: ReportViolation) -> None:
     configs = [r for r in args.resources if is_byok_config(r)]
-    platform_names = {name for config in configs if (name := _vault_of_config(config))}
+    platform_names = {name for config in configs for name in _vaults_of_config(config)}
     platform_vaults = {v.urn for config in configs for v in _vaults_below(config)}
     for grant in args.resources:
         if not _ROLE_ASSIGNMENT.match(grant.resource_type):
@@ -58,10 +63,20 @@ def _journey_analytics_vault_separate(args: StackValidationArgs, report: ReportV
             )
 
 
-def _vault_of_config(config: PolicyResource) -> str | None:
-    """The name of the vault the configuration's key identifier names, when known."""
+def _vaults_of_config(config: PolicyResource) -> set[str]:
+    """The names of the vault the configuration's key identifier names, as far as known: from
+    the identifier, else from the keys it comes from and their vaults."""
     location = parse_key_identifier(get(config.props, "keyIdentifier"))
-    return location.vault.name.lower() if location is not None else None
+    if location is not None:
+        return {location.vault.name}
+    names = set()
+    for key in config.property_dependencies.get("keyIdentifier", []):
+        if not is_key(key.resource_type):
+            continue
+        vault, _ = key_location(key)
+        candidates = [vault] if vault else [vault_address(v) for v in _vaults_below(key)]
+        names |= {candidate.name for candidate in candidates if candidate}
+    return names
 
 
 def _vaults_below(resource: PolicyResource) -> Iterable[PolicyResource]:

@@ -23,6 +23,11 @@ and ``key_rules.py``:
 - ``adobe-key-enabled``: the key is not disabled (a disabled key is a revocation).
 - ``adobe-key-validity``: the key's ``attributes.expires`` is not past and its
   ``attributes.notBefore`` not future (Adobe needs a key usable now).
+- ``byok-config-key-declared`` (``byok_rules.py``): a BYOK configuration's key identifier, when
+  known as the configuration is registered, names a vault or Managed HSM registered before it in
+  the run (a key's own identifier always is) or brought by the settings (``existingKeyId``,
+  ``managedHsmUri``). Stack policies run at the end of ``up``, after Adobe was sent the
+  configuration; this one runs before the POST.
 
 Stack policies (all resources, with their options and dependencies, at the end of the run), in
 ``stack_rules.py`` and ``byok_rules.py``:
@@ -39,9 +44,11 @@ Stack policies (all resources, with their options and dependencies, at the end o
   ``brought_keys.py``, ``stack_settings.py``).
 - ``byok-config-key-in-stack``: each ``adobe:ByokConfig`` sends a versioned key identifier that
   names a key of a vault declared in this stack, the vault's whole host (name and cloud suffix)
-  compared; a Managed HSM key counts, its HSM as the vault. Bring-your-own-key stacks declare no
-  vault or HSM key: the identifier's shape is still checked, and the policy reports itself not
-  applicable.
+  compared; a Managed HSM key counts, its HSM as the vault. An identifier not known yet (a first
+  preview) must come from a key of the stack: the engine's property dependencies of
+  ``keyIdentifier`` include the vault's key or the HSM key (a brought key's identifier is a
+  setting, known). Bring-your-own-key stacks declare no vault or HSM key: the identifier's shape
+  is still checked, and the policy reports itself not applicable.
 - ``adobe-access-protected``: every resource whose deletion or replacement would cut Adobe off
   (vault, key, the resource group holding a vault, Adobe's service principal and role
   assignment, the BYOK configuration) is registered with ``protect``.
@@ -62,11 +69,18 @@ the role, principal-type and protection policies apply to both, and the vault an
 every vault and key.
 
 Which resources count as Adobe's is ``adobe_resources.py``'s answer. Values not known yet (a
-preview before the resources exist) are never reported: a check that needs one is skipped for
-that value and runs again, with the value known, on ``up``. The BYOK configuration's key
-identifier is such a value on a first preview; the policy then checks that it comes from a key of
-the stack (the configuration depends on one); so is the scope of Adobe's role assignment, which
-must then depend on a vault or key of the stack.
+preview before the resources exist) are never reported: a check that needs one judges by what is
+known instead, and runs again, with the value known, on ``up``. At a first preview the stack
+policies see almost no output of a vault or key (azure-native reports neither a vault's name nor
+its URI before it exists): a vault's and a key's names are then taken from the inputs they were
+registered with in the run (``registered_inputs.py``), so a literal scope or key identifier
+naming another vault is refused at the first preview too. The BYOK configuration's key
+identifier, not known then, must come from a key of the stack (its property dependencies), and
+the Journey Analytics rule takes the Platform's vault from that key; the scope of Adobe's role
+assignment, not known, must depend on a vault or key of the stack.
+
+A resource the run leaves out (``--exclude``, not ``--target``-ed) and never created reaches the
+pack with no properties at all: the BYOK policies do not judge it (nothing is sent).
 
 The pack needs nothing of the program's code: it runs apart, from this folder, whose modules
 import each other as top-level modules (the CLI puts this folder first on ``sys.path``). Adobe's
@@ -76,6 +90,7 @@ and Azure's facts are ``facts.py``, a copy of the program's ``cmk_facts.py`` kep
 
 from __future__ import annotations
 
+import registered_inputs
 from byok_rules import BYOK_POLICIES
 from hsm_rules import HSM_POLICIES
 from journey_analytics_rules import JOURNEY_ANALYTICS_POLICIES
@@ -101,6 +116,7 @@ POLICIES: list[Policy] = [
 def serve() -> None:
     """Start the pack's analyzer (what the CLI talks to); returns when the engine is done."""
     keep()  # the stack's settings, for the rules that compare the program with them
+    registered_inputs.keep()  # each run's inputs, for the stack rules at a first preview
     PolicyPack(
         name=NAME,
         enforcement_level=EnforcementLevel.MANDATORY,

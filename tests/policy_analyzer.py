@@ -59,6 +59,8 @@ class Resource:
     protect: bool
     parent: str
     dependencies: list[str]
+    #: The engine's property dependencies (property -> URNs); the mocks record none.
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     def set(self, path: str, value: Any) -> None:
         """Set ``a.b.c`` in both inputs and outputs (a program declaring it differently)."""
@@ -243,6 +245,10 @@ class Analyzer:
                         options=_options(resource),
                         parent=resource.parent,
                         dependencies=resource.dependencies,
+                        propertyDependencies={
+                            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                            for key, urns in resource.property_dependencies.items()
+                        },
                     )
                     for resource in stack.resources
                 ]
@@ -311,3 +317,22 @@ def restricted_stack() -> Stack:
     """A fresh copy of the program's compliant stack with a firewall (so every rule has something
     to check), for one test to break; the program runs once per process."""
     return _restricted_stack().copy()
+
+
+def first_preview(stack: Stack) -> Stack:
+    """``stack`` as a first preview under the real engine shows it to the stack policies: the
+    vaults' and keys' outputs hold neither name nor address (azure-native's outputs never carry
+    the inputs ``vaultName``/``keyName``, and ``name``, ``id``, ``vaultUri`` and the key URIs are
+    not known yet); their inputs, handed to ``Analyze`` after the provider's ``Check``, hold the
+    names (``Check`` gives an auto-named vault its ``vaultName``, which the mocks do not)."""
+    for resource in stack.resources:
+        if resource.type.endswith((":Vault", ":Key")) and "keyvault" in resource.type:
+            if resource.type.endswith(":Vault"):
+                resource.inputs.setdefault("vaultName", resource.outputs.get("vaultName"))
+            for name in ("vaultName", "keyName"):
+                resource.outputs.pop(name, None)
+            for name in ("name", "id", "keyUri", "keyUriWithVersion"):
+                resource.outputs[name] = UNKNOWN
+            if isinstance(resource.outputs.get("properties"), dict):
+                resource.outputs["properties"]["vaultUri"] = UNKNOWN
+    return stack

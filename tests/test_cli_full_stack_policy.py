@@ -61,11 +61,13 @@ analytics = azuread.ServicePrincipal("weak-cja-sp", client_id=JOURNEY_ANALYTICS_
 authorization.RoleAssignment(
     "weak-cja-role", principal_id=analytics.object_id, principal_type="ServicePrincipal",
     scope=vault_id, role_definition_id=role + CRYPTO_SERVICE_ENCRYPTION_USER)
-for name, vault_host in (("weak-byok", "weak-kv"), ("weak-byok-elsewhere", "elsewhere-kv")):
+# The stack's key (its identifier not known at a first preview), and another vault's, literally.
+for name, key_identifier in (
+        ("weak-byok", key.key_uri_with_version),
+        ("weak-byok-elsewhere", f"https://elsewhere-kv.vault.azure.net/keys/adobe-cmk/{'0' * 32}")):
     ByokConfig(name, ByokConfigArgs(
         org_id=org, platform_url=url, config_name=name, api_generation="current",
-        key_identifier=f"https://{vault_host}.vault.azure.net/keys/adobe-cmk/{'0' * 32}",
-        wait_timeout_minutes=5.0, failed_resends=2))
+        key_identifier=key_identifier, wait_timeout_minutes=5.0, failed_resends=2))
 '''
 
 #: What the misconfigured program must be refused for, each a mandatory policy of the pack.
@@ -79,6 +81,8 @@ REFUSED = (
     "adobe-role-assignment",             # another role, no principal type, the subscription
     "journey-analytics-vault-separate",  # Journey Analytics granted on the Platform key's vault
     "adobe-access-protected",            # nothing protected
+    "byok-config-key-declared",          # weak-byok-elsewhere, when registered
+    "byok-config-key-in-stack",          # weak-byok-elsewhere, with the whole stack
 )
 
 
@@ -131,7 +135,8 @@ def test_unprotected_stack_is_refused_for_each_resource_holding_adobes_access(
     }, result.stdout
 
 
-def test_misconfigured_program_fails_with_each_mandatory_violation(stack: FullStack) -> None:
+def test_misconfigured_program_fails_with_each_mandatory_violation(
+        stack: FullStack, sim: PlatformSimulator) -> None:
     program = stack.project.dir / "__main__.py"
     kept = program.read_text()
     program.write_text(MISCONFIGURED)
@@ -140,9 +145,25 @@ def test_misconfigured_program_fails_with_each_mandatory_violation(stack: FullSt
     finally:
         program.write_text(kept)
     assert result.returncode != 0
-    # Not byok-config-key-in-stack for weak-byok-elsewhere: at a first preview a vault's outputs
-    # (what stack policies see) hold neither its name nor its address under azure-native.
+    # A first preview: the vault's outputs hold neither its name nor its address under
+    # azure-native, its registered inputs do; weak-byok's identifier, not known, is the key's.
     assert violations(result.stdout) == set(REFUSED), result.stdout
     assert reported(result.stdout, "adobe-role-assignment") == {
         ("azure-native:authorization:RoleAssignment", "weak-role")}
+    byok = ("pulumi-python:dynamic/adobe:ByokConfig", "weak-byok-elsewhere")
+    for policy in ("byok-config-key-declared", "byok-config-key-in-stack"):
+        assert reported(result.stdout, policy) == {byok}, result.stdout
+    assert "names vault elsewhere-kv.vault.azure.net" in result.stdout
     assert stack.azure.calls("Create") == []
+    assert sim.requests == []  # refused before any request to Adobe
+
+
+def test_up_excluding_the_byok_configuration_passes_the_pack(
+        stack: FullStack, sim: PlatformSimulator) -> None:
+    """A resource the run leaves out is handed to the pack with no properties: not judged."""
+    result = stack.run("up", "--yes", "--policy-pack", "policy",
+                       "--exclude", "**::adobe-cmk-byok", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert violations(result.stdout) == set(), result.stdout
+    assert stack.azure.calls("Create") != []  # the rest of the stack was deployed
+    assert sim.count("POST", "config") == 0  # and no configuration sent to Adobe

@@ -44,6 +44,7 @@ POLICIES = {
     "adobe-key-enabled": "resource",
     "adobe-key-validity": "resource",
     "adobe-role-assignment": "stack",
+    "byok-config-key-declared": "resource",
     "byok-config-key-in-stack": "stack",
     "adobe-access-protected": "stack",
     "journey-analytics-vault-separate": "stack",

@@ -27,6 +27,7 @@ from tests.policy_analyzer import (
     Analyzer,
     Resource,
     Stack,
+    first_preview,
     restricted_stack,
     running_analyzer,
 )
@@ -283,5 +284,30 @@ def test_adobe_role_assignment_accepts_the_brought_key_itself(byo_analyzer):
 
 def test_adobe_role_assignment_refuses_a_brought_vault_the_settings_do_not_name(analyzer):
     """Without the stack's settings, a vault the stack does not declare is nobody's."""
-    (diagnostic,) = analyzer.check(Stack.of(run_main(BYO_CONFIG))).only("adobe-role-assignment")
+    verdict = analyzer.check(Stack.of(run_main(BYO_CONFIG)))
+    # The BYOK configuration names that vault too, which no setting brings either.
+    assert verdict.policies == {"adobe-role-assignment", "byok-config-key-declared"}
+    (diagnostic,) = [d for d in verdict.diagnostics if d.policy == "adobe-role-assignment"]
     assert "vault byo-vault, which this stack neither declares nor brings" in diagnostic.message
+
+
+def test_adobe_role_assignment_rejects_first_preview_scope_of_another_vault(analyzer, stack):
+    """At a first preview the vault's outputs name no vault (any vault could be it): the name it
+    was registered with tells the stack's vault from another."""
+    role = stack.one(ROLE)
+    scope, what = _scopes(role.inputs["scope"])["another-vault"]
+    first_preview(stack)
+    role.set("scope", scope)
+    (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
+    assert what in diagnostic.message and diagnostic.urn == role.urn
+
+
+def test_adobe_role_assignment_accepts_first_preview_scope_of_the_stacks_vault(analyzer, stack):
+    vault = stack.one(VAULT)
+    scope = stack.one(ROLE).outputs["scope"]
+    first_preview(stack)
+    assert vault.outputs["name"] == UNKNOWN and scope.lower().endswith(
+        f"/vaults/{vault.inputs['vaultName']}".lower()
+    )
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()

@@ -51,7 +51,10 @@ def test_policy_hsm_key_under_3072_bits_is_refused(analyzer, stack):
 def test_policy_hsm_key_in_a_vault_address_is_refused(analyzer, stack):
     for type_ in (HSM_KEY, HSM_ROLE):  # the program gives both the same address
         stack.one(type_).set("hsmUri", "https://kv.vault.azure.net")
-    (diagnostic,) = analyzer.check(stack).only("adobe-hsm-key")
+    verdict = analyzer.check(stack)
+    # The BYOK configuration's HSM is then no HSM the stack registers.
+    assert verdict.policies == {"adobe-hsm-key", "byok-config-key-declared"}, verdict.describe()
+    (diagnostic,) = [d for d in verdict.diagnostics if d.policy == "adobe-hsm-key"]
     assert "not a Managed HSM" in diagnostic.message
 
 
@@ -122,7 +125,12 @@ def test_policy_hsm_role_on_the_same_hsm_written_otherwise_passes(analyzer, stac
 def test_policy_hsm_byok_configuration_of_another_hsms_key_is_refused(analyzer, stack):
     config = stack.one(BYOK)
     config.set("keyIdentifier", f"https://other-team.managedhsm.azure.net/keys/adobe-cmk/{VERSION}")
-    (diagnostic,) = analyzer.check(stack).only("byok-config-key-in-stack")
+    verdict = analyzer.check(stack)
+    assert verdict.policies == {"byok-config-key-declared", "byok-config-key-in-stack"}
+    (declared,) = [d for d in verdict.diagnostics if d.policy == "byok-config-key-declared"]
+    assert "names vault other-team.managedhsm.azure.net" in declared.message
+    assert "known: hsm-shared.managedhsm.azure.net" in declared.message
+    (diagnostic,) = [d for d in verdict.diagnostics if d.policy == "byok-config-key-in-stack"]
     assert "names vault other-team.managedhsm.azure.net, which this stack does not declare" in (
         diagnostic.message
     )
@@ -149,6 +157,7 @@ def test_policy_hsm_byok_identifier_unknown_from_the_hsm_key_passes(analyzer, st
     for name in ("keyId", "keyIdVersionless"):
         stack.one(HSM_KEY).outputs[name] = UNKNOWN
     stack.one(BYOK).set("keyIdentifier", UNKNOWN)
+    stack.one(BYOK).property_dependencies = {"keyIdentifier": [stack.one(HSM_KEY).urn]}
     verdict = analyzer.check(stack)
     assert verdict.diagnostics == [], verdict.describe()
 

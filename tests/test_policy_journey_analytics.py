@@ -13,8 +13,15 @@ from collections.abc import Iterator
 import pytest
 
 from cmk_facts import JOURNEY_ANALYTICS_APPLICATION_ID
-from tests.mocks import KEY, ROLE, SP, VAULT, run_main, valid_config
-from tests.policy_analyzer import UNKNOWN, Analyzer, Resource, Stack, running_analyzer
+from tests.mocks import BYOK, KEY, ROLE, SP, VAULT, run_main, valid_config
+from tests.policy_analyzer import (
+    UNKNOWN,
+    Analyzer,
+    Resource,
+    Stack,
+    first_preview,
+    running_analyzer,
+)
 from tests.test_program import BYO_KEY_ID, BYO_VAULT_ID
 from tests.test_program_journey_analytics import CJA_BYOK
 
@@ -184,4 +191,22 @@ def test_journey_analytics_grant_on_a_vault_other_than_its_brought_one_is_refuse
         role.set("scope", brought.replace("/vaults/", "/vaults/not-"))
         (diagnostic,) = analyzer.check(stack).only("adobe-role-assignment")
     assert "which this stack neither declares nor brings" in diagnostic.message
+    assert diagnostic.urn == role.urn
+
+
+def test_journey_analytics_grant_on_the_platform_vault_is_refused_at_a_first_preview(
+    analyzer, stack
+):
+    """A first preview: the BYOK configuration's identifier is not known, the key it comes from
+    (the engine's property dependencies) says which vault is the Platform's."""
+    role, platform_vault = cja(stack, ROLE), platform(stack, VAULT)
+    platform_key = platform(stack, KEY)
+    (config,) = [r for r in stack.resources if r.type == BYOK]
+    role.set("scope", platform(stack, ROLE).inputs["scope"])  # the Platform vault's id, literally
+    first_preview(stack)
+    config.set("keyIdentifier", UNKNOWN)
+    config.property_dependencies = {"keyIdentifier": [platform_key.urn]}
+    assert platform_vault.urn not in role.dependencies
+    (diagnostic,) = analyzer.check(stack).only("journey-analytics-vault-separate")
+    assert f"vault {platform_vault.inputs['vaultName'].lower()}" in diagnostic.message
     assert diagnostic.urn == role.urn
