@@ -37,6 +37,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from registered_inputs import absent
 
 #: The scope of one key, ``/keys/<name>``, whole (``/keysadobe-cmk`` is not one).
 _KEY_SCOPE = re.compile(r"/keys/([A-Za-z0-9-]{1,127})", re.ASCII)
@@ -86,6 +87,8 @@ def _adobe_hsm_role_assignment(args: StackValidationArgs, report: ReportViolatio
         if r.resource_type == HSM_KEY
     ]
     for assignment in adobe_hsm_assignments(args.resources):
+        if absent(assignment.props):
+            continue  # left out of the run (--exclude) and never created: nothing is granted
         role = get(assignment.props, "roleDefinitionId")
         if role is not UNKNOWN and role_guid(role) != facts.HSM_CRYPTO_SERVICE_ENCRYPTION_USER:
             report(

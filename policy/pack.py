@@ -80,7 +80,8 @@ the Journey Analytics rule takes the Platform's vault from that key; the scope o
 assignment, not known, must depend on a vault or key of the stack.
 
 A resource the run leaves out (``--exclude``, not ``--target``-ed) and never created reaches the
-pack with no properties at all: the BYOK policies do not judge it (nothing is sent).
+pack with no properties at all: the BYOK and role-assignment policies do not judge it (nothing
+is sent or granted).
 
 The pack needs nothing of the program's code: it runs apart, from this folder, whose modules
 import each other as top-level modules (the CLI puts this folder first on ``sys.path``). Adobe's

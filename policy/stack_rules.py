@@ -34,6 +34,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from registered_inputs import absent
 
 SERVICE_PRINCIPAL = "ServicePrincipal"
 
@@ -42,6 +43,8 @@ def _adobe_role_assignment(args: StackValidationArgs, report: ReportViolation) -
     assignments = adobe_role_assignments(args.resources)
     places = _key_places(args.resources) if assignments else []
     for assignment in assignments:
+        if absent(assignment.props):
+            continue  # left out of the run (--exclude) and never created: nothing is granted
         name = assignment.name
         role = get(assignment.props, "roleDefinitionId")
         if role is not UNKNOWN and role_guid(role) != facts.CRYPTO_SERVICE_ENCRYPTION_USER:

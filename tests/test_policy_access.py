@@ -311,3 +311,11 @@ def test_adobe_role_assignment_accepts_first_preview_scope_of_the_stacks_vault(a
     )
     verdict = analyzer.check(stack)
     assert verdict.diagnostics == [], verdict.describe()
+
+
+def test_adobe_role_assignment_skips_an_assignment_left_out_of_the_run(analyzer, stack):
+    """``--exclude`` on a first up: the assignment reaches the pack with no properties."""
+    role = stack.one(ROLE)
+    role.inputs, role.outputs = {}, {}
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()

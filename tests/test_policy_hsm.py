@@ -181,3 +181,11 @@ def test_policy_hsm_adobes_service_principal_is_still_held_protected(analyzer, s
     stack.one(SP).protect = False
     (diagnostic,) = analyzer.check(stack).only("adobe-access-protected")
     assert "service principal" in diagnostic.message
+
+
+def test_policy_hsm_role_left_out_of_the_run_is_not_judged(analyzer, stack):
+    """``--exclude`` on a first up: the assignment reaches the pack with no properties."""
+    role = stack.one(HSM_ROLE)
+    role.inputs, role.outputs = {}, {}
+    verdict = analyzer.check(stack)
+    assert verdict.diagnostics == [], verdict.describe()
