@@ -24,7 +24,6 @@ Wiring, and why:
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -189,11 +188,9 @@ class CustomerManagedKey(pulumi.ComponentResource):
         in the key's subscription and the group :mod:`components.monitoring_placement` says."""
         from components.key_access_monitoring import KeyAccessMonitoring
         from components.monitored_keys import journey_analytics_key, monitoring_args, platform_key
-        from components.monitoring_placement import check_workspace_readable, monitoring_placement
+        from components.monitoring_placement import monitoring_placement
 
         placement = monitoring_placement(s, subscriptions.deploying)
-        check_workspace_readable(s, subscriptions, parent=self)
-
         keys = [
             platform_key(
                 self.key, self.app_registration.application_id, _assignment_id(self.access)
@@ -202,17 +199,18 @@ class CustomerManagedKey(pulumi.ComponentResource):
         if self.journey_analytics is not None:
             cja = self.journey_analytics
             keys.append(journey_analytics_key(cja.key, _assignment_id(cja.access)))
-        args = monitoring_args(monitoring, keys, location=s.location, tags=s.tags)
-        if placement.resource_group_name is not None:
-            args = dataclasses.replace(args, resource_group_name=placement.resource_group_name)
-        provider = subscriptions.provider(placement.subscription_id)
-        # Only another subscription gets a provider: in the deploying one, the options (and so
-        # every registration) are exactly what they always were.
-        opts = (
-            pulumi.ResourceOptions(parent=self, providers=[provider])
-            if provider is not None
-            else pulumi.ResourceOptions(parent=self)
+        # Each resource names its subscription's provider, and only another subscription gets
+        # one: in the deploying one every registration is exactly what it always was.
+        args = monitoring_args(
+            monitoring,
+            keys,
+            location=s.location,
+            tags=s.tags,
+            placement=placement,
+            vault_provider=subscriptions.provider(placement.subscription_id),
+            workspace_provider=subscriptions.provider(placement.workspace_subscription_id),
         )
+        opts = pulumi.ResourceOptions(parent=self)
         return KeyAccessMonitoring(f"{name}-monitoring", args, opts=opts)
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:

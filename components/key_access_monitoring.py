@@ -16,6 +16,12 @@ monitoring). Per monitored key (the Platform's, and the Journey Analytics one wh
   deletes a vault's role assignments), and for a vault the ARM role assignment the program made
   for Adobe deleted.
 
+The log alerts, the action group and a created workspace are made in the workspace's
+subscription through ``args.workspace_provider``; the activity-log alerts in the vault's, as
+each key's :attr:`~components.monitored_keys.MonitoredKey.activity_alerts` says (an activity-log
+alert sees only its own subscription's activity log); the diagnostic settings with the default
+provider (a setting's path is its scope, the vault). So the component itself takes no provider.
+
 Each alert's description says what happened and what to do, naming its runbook section. Nothing
 here holds Adobe's access, so nothing here is protected: deleting it only stops the watching.
 The workspace and the action group are created only when the settings name no existing one.
@@ -39,13 +45,15 @@ from cmk_facts import (
 )
 from components import key_access_queries as kql
 from components.monitored_keys import (
+    AlertPlacement,
     KeyAccessMonitoringArgs,
     MonitoredKey,
     log_queries,
     unique,
 )
 from components.monitoring_alerts import ALERTS, AlertText
-from components.settings.monitoring import WORKSPACE_ID
+from components.settings.monitoring import WORKSPACE, WORKSPACE_ID
+from components.subscriptions import lookup_failure
 
 #: How often the log alerts run, and over how much log: Key Vault's log reaches the workspace
 #: within 10 minutes, so a window of 15 sees every row at least once.
@@ -69,6 +77,8 @@ class RulePlacement:
     location: pulumi.Input[str]
     """The workspace's region (the log alerts'; activity-log alerts are global)."""
     tags: dict[str, str]
+    provider: pulumi.ProviderResource | None = None
+    """The workspace's subscription's explicit provider (the log alerts'); ``None``: default."""
 
 
 class KeyAccessMonitoring(pulumi.ComponentResource):
@@ -97,7 +107,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         tags = dict(args.tags)
         self.workspace_id, location = self._workspace(name, args, tags)
         self.action_group_id = self._action_group(name, args, tags)
-        rules = RulePlacement(args.resource_group_name, location, tags)
+        rules = RulePlacement(args.resource_group_name, location, tags, args.workspace_provider)
         for key in args.keys:
             self._watch(name, key, rules)
 
@@ -117,12 +127,24 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             match = WORKSPACE_ID.match(workspace_id)
             if match is None:
                 raise ValueError(f"{workspace_id!r} is not a Log Analytics workspace id")
-            # Its region is read from Azure: the log alerts go where the workspace is.
-            found = operationalinsights.get_workspace_output(
-                resource_group_name=match["group"],
-                workspace_name=match["name"],
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
+            # Its region is read from Azure, in its subscription: the log alerts go where the
+            # workspace is. Read now (not as an output) so that a refusal stops the program
+            # in one line, as the other lookups do, before anything is registered with it.
+            try:
+                found = operationalinsights.get_workspace(
+                    resource_group_name=match["group"],
+                    workspace_name=match["name"],
+                    opts=pulumi.InvokeOptions(parent=self, provider=args.workspace_provider),
+                )
+            except Exception as exc:
+                raise pulumi.RunError(
+                    lookup_failure(
+                        f"{NAMESPACE}:{WORKSPACE}",
+                        f"workspace {match['name']}",
+                        match["subscription"].lower(),
+                        exc,
+                    )
+                ) from None
             return pulumi.Output.from_input(workspace_id), found.location
         if args.location is None:
             raise ValueError("a created workspace needs a location")
@@ -133,7 +155,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
             retention_in_days=RETENTION_DAYS,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.workspace_provider),
         )
         return workspace.id, workspace.location
 
@@ -156,7 +178,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
                 for index, email in enumerate(args.settings.emails, start=1)
             ],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.workspace_provider),
         )
         return group.id
 
@@ -182,7 +204,9 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         )
         # A rule made before the first rows arrive would be refused: neither audit table exists
         # yet in a new workspace (the queries' union tolerates a missing one at run time).
-        after_audit_log = pulumi.ResourceOptions(parent=self, depends_on=[audit_log])
+        after_audit_log = pulumi.ResourceOptions(
+            parent=self, depends_on=[audit_log], provider=rules.provider
+        )
         for alert, query in log_queries(key).items():
             self._log_alert(f"{prefix}-{alert}", ALERTS[alert], key, query, rules, after_audit_log)
         self._activity_alert(
@@ -255,8 +279,9 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
         operation: pulumi.Input[str],
         resource_id: pulumi.Input[str] | None = None,
     ) -> None:
-        """An activity-log alert at the vault's scope: ``operation`` succeeded (on
-        ``resource_id`` only, when given)."""
+        """An activity-log alert at the vault's scope, in the vault's subscription: ``operation``
+        succeeded (on ``resource_id`` only, when given)."""
+        where = key.activity_alerts or AlertPlacement(rules.resource_group_name)
         leaf = monitor.AlertRuleAnyOfOrLeafConditionArgs
         conditions = [
             leaf(field="category", equals="Administrative"),
@@ -268,7 +293,7 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
             conditions.append(leaf(field="resourceId", equals=resource_id))
         monitor.ActivityLogAlert(
             resource_name,
-            resource_group_name=rules.resource_group_name,
+            resource_group_name=where.resource_group_name,
             location=GLOBAL,
             # A prefix: the vault and everything under it (its keys, role assignments there).
             scopes=[key.vault_id],
@@ -279,5 +304,5 @@ class KeyAccessMonitoring(pulumi.ComponentResource):
                 action_groups=[monitor.ActionGroupArgs(action_group_id=self.action_group_id)]
             ),
             tags=rules.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=where.provider),
         )

@@ -10,6 +10,7 @@ log alerts apply to a key, and the query of each).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,18 @@ from cmk_facts import HSM_SUFFIXES, JOURNEY_ANALYTICS_APPLICATION_ID
 from components import key_access_queries as kql
 from components.arm_ids import arm_name
 from components.key_vault import KeyReference
+from components.monitoring_placement import MonitoringPlacement
 from components.settings.monitoring import KeyAccessMonitoringSettings
+
+
+@dataclass(frozen=True)
+class AlertPlacement:
+    """Where a key's activity-log alerts go: in its vault's subscription, since an activity-log
+    alert sees only the activity log of the subscription it is made in."""
+
+    resource_group_name: pulumi.Input[str]
+    provider: pulumi.ProviderResource | None = None
+    """The vault's subscription's explicit provider; ``None``: the default one (deploying)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class MonitoredKey:
     managed_hsm: bool = False
     """The key is in a Managed HSM: its role assignments are local (seen in its audit log, not in
     the activity log) and it sends no expiry notifications."""
+    activity_alerts: AlertPlacement | None = None
+    """Where its activity-log alerts go (:func:`monitoring_args` sets it); ``None``: beside the
+    log alerts."""
 
 
 @dataclass
@@ -54,11 +69,16 @@ class KeyAccessMonitoringArgs:
     keys: Sequence[MonitoredKey]
     """The keys to watch (at least one)."""
     resource_group_name: pulumi.Input[str]
-    """Resource group of the created workspace, action group and alert rules."""
+    """Resource group of the created workspace, action group and log alerts (in the workspace's
+    subscription); the keys' activity-log alerts go where :attr:`MonitoredKey.activity_alerts`
+    says."""
     location: pulumi.Input[str] | None
     """Region of a created workspace (required then); the log alerts go where the workspace is."""
     tags: Mapping[str, str]
     """Tags of every resource made here."""
+    workspace_provider: pulumi.ProviderResource | None = None
+    """The workspace's subscription's explicit provider, for its lookup (or creation), the log
+    alerts and the action group; ``None``: the default one (the deploying subscription)."""
 
 
 def platform_key(
@@ -89,16 +109,27 @@ def monitoring_args(
     *,
     location: str | None,
     tags: Mapping[str, str],
+    placement: MonitoringPlacement,
+    vault_provider: pulumi.ProviderResource | None = None,
+    workspace_provider: pulumi.ProviderResource | None = None,
 ) -> KeyAccessMonitoringArgs:
-    """Watch ``keys`` (the Platform's first): the alert rules and a created workspace go in the
-    first key's resource group, a created workspace in ``location``."""
+    """Watch ``keys`` (the Platform's first) as ``placement`` says: the activity-log alerts in the
+    vault's subscription (``vault_provider``), in ``monitoringResourceGroupName`` or else the
+    first key's group; the log alerts, the action group and a created workspace (in
+    ``location``) there too, or, beside a workspace named in another subscription, in its group
+    through ``workspace_provider``."""
     vault_id = pulumi.Output.from_input(keys[0].vault_id)
+    group: pulumi.Input[str] = placement.resource_group_name or vault_id.apply(
+        lambda i: arm_name(i, "resourceGroups")
+    )
+    activity = AlertPlacement(group, vault_provider)
     return KeyAccessMonitoringArgs(
         settings=monitoring,
-        keys=keys,
-        resource_group_name=vault_id.apply(lambda i: arm_name(i, "resourceGroups")),
+        keys=[dataclasses.replace(key, activity_alerts=activity) for key in keys],
+        resource_group_name=placement.workspace_resource_group_name or group,
         location=location,
         tags=tags,
+        workspace_provider=workspace_provider,
     )
 
 

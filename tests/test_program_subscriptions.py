@@ -249,16 +249,84 @@ def test_a_workspace_beside_a_vault_in_another_subscription_is_read_there():
     assert run.of_type(WORKSPACE) == []
 
 
-def test_a_workspace_in_another_subscription_than_the_vault_is_refused_naming_both():
-    # The usual landing zone (a central workspace in a management subscription) needs the
-    # activity-log alerts made apart from the log alerts: not yet (docs/runbooks.md).
-    config = valid_config(**existing_monitoring(HSM_SUBSCRIPTION))
-    message = refused(config, AzureMocks(located={"ops-logs": HSM_SUBSCRIPTION}))
+#: A management subscription holding the central workspace (the usual landing zone).
+MANAGEMENT = "33333333-0000-0000-0000-000000000003"
+CENTRAL = {
+    "keyAccessMonitoring": True,
+    "monitoringWorkspaceId": f"/subscriptions/{MANAGEMENT}/resourceGroups/ops-rg/providers/"
+    "Microsoft.OperationalInsights/workspaces/ops-logs",
+    "monitoringEmails": ["secops@example.com"],
+}
+
+
+def subscription_of_provider(run: ProgramRun, registration: Registration) -> str | None:
+    """The subscription of the explicit provider ``registration`` names; ``None``: default."""
+    provider = provider_of(run, registration)
+    return provider.inputs["subscriptionId"] if provider is not None else None
+
+
+def assert_central_workspace(run: ProgramRun, vault_subscription: str | None, group: str) -> None:
+    """The log alerts and action group beside the central workspace, through the management
+    subscription's provider; the activity-log alerts in the vault's subscription and ``group``;
+    the diagnostic setting with the default provider, sending to the central workspace."""
+    beside_workspace = [*run.of_type(SCHEDULED_QUERY), *run.of_type(ACTION_GROUP)]
+    assert len(run.of_type(ACTION_GROUP)) == 1 and len(beside_workspace) > 1
+    for resource in beside_workspace:
+        assert subscription_of_provider(run, resource) == MANAGEMENT, resource.urn
+        assert resource.inputs["resourceGroupName"] == "ops-rg", resource.urn
+    activity = run.of_type(ACTIVITY_ALERT)
+    assert activity
+    for resource in activity:
+        assert subscription_of_provider(run, resource) == vault_subscription, resource.urn
+        assert resource.inputs["resourceGroupName"] == group, resource.urn
+    diagnostic = run.one(DIAGNOSTIC)
+    assert diagnostic.provider == "", diagnostic.urn
+    assert diagnostic.inputs["workspaceId"] == CENTRAL["monitoringWorkspaceId"]
+    assert invoke_subscription(run, GET_WORKSPACE) == {MANAGEMENT}
+    assert run.of_type(WORKSPACE) == []
+
+
+def test_a_central_workspace_in_a_management_subscription_is_monitored_from_both():
+    run = run_main(valid_config(**CENTRAL), mocks=elsewhere(located={"ops-logs": MANAGEMENT}))
+    vault_group = run.one("azure-native:keyvault:Vault").inputs["resourceGroupName"]
+    assert_central_workspace(run, None, vault_group)
+    assert run.one(ROLE).provider == "", "Adobe's role assignment changed provider"
+
+
+def test_a_central_workspace_with_a_vault_from_a_third_subscription():
+    config = valid_config(monitoringResourceGroupName="rg-alerts", **BYO, **CENTRAL)
+    run = run_main(config, mocks=elsewhere(located={"ops-logs": MANAGEMENT}))
+    assert {p.inputs["subscriptionId"] for p in run.of_type(AZURE_PROVIDER)} == {
+        BYO_SUBSCRIPTION,
+        MANAGEMENT,
+    }
+    assert_central_workspace(run, BYO_SUBSCRIPTION, "rg-alerts")
+
+
+def test_a_workspace_in_the_deploying_subscription_beside_a_vault_from_another():
+    # The log alerts keep the default provider although the vault's subscription has its own.
+    config = valid_config(**BYO, **existing_monitoring(SUBSCRIPTION_ID))
+    run = run_main(config, mocks=elsewhere(located={"ops-logs": SUBSCRIPTION_ID}))
+    rules = run.of_type(SCHEDULED_QUERY)
+    assert rules and all(r.provider == "" for r in rules), [r.provider for r in rules]
+    assert all(r.inputs["resourceGroupName"] == "ops-rg" for r in rules)
+    activity = run.of_type(ACTIVITY_ALERT)
+    assert activity and all(
+        subscription_of_provider(run, r) == BYO_SUBSCRIPTION
+        and r.inputs["resourceGroupName"] == "byo-rg"
+        for r in activity
+    ), [r.urn for r in activity]
+    assert invoke_subscription(run, GET_WORKSPACE) == {SUBSCRIPTION_ID}
+
+
+def test_a_central_workspace_the_identity_cannot_read_fails_the_preview_in_one_line():
+    mocks = elsewhere(located={"ops-logs": MANAGEMENT}, unreadable=[MANAGEMENT])
+    message = refused(valid_config(**CENTRAL), mocks)
     assert message.startswith(
-        f"adobe-cmk:monitoringWorkspaceId is in subscription {HSM_SUBSCRIPTION}, but the key's "
-        f"vault is in subscription {SUBSCRIPTION_ID} (the vault this stack creates"
+        f"adobe-cmk:monitoringWorkspaceId names workspace ops-logs in subscription {MANAGEMENT}, "
+        "which the deploying identity cannot read there (invoke of "
     ), message
-    assert "activity-log alert sees only its own subscription" in message, message
+    assert "AuthorizationFailed" in message and "grant it Reader" in message, message
 
 
 def test_a_monitored_journey_analytics_key_in_another_subscription_is_refused():
@@ -281,6 +349,19 @@ def test_monitoring_placement_follows_the_key_and_the_setting():
     assert (brought.subscription_id, brought.resource_group_name) == (BYO_SUBSCRIPTION, None)
     named = settings(monitoringResourceGroupName="rg-mon", **MONITORED)
     assert monitoring_placement(named, SUBSCRIPTION_ID).resource_group_name == "rg-mon"
+    assert brought.workspace_subscription_id == BYO_SUBSCRIPTION
+    assert brought.workspace_resource_group_name is None
+    beside = monitoring_placement(settings(**existing_monitoring()), SUBSCRIPTION_ID)
+    assert (beside.workspace_subscription_id, beside.workspace_resource_group_name) == (
+        SUBSCRIPTION_ID,
+        None,
+    )
+    central = monitoring_placement(settings(**BYO, **CENTRAL), SUBSCRIPTION_ID)
+    assert (central.subscription_id, central.workspace_subscription_id) == (
+        BYO_SUBSCRIPTION,
+        MANAGEMENT,
+    )
+    assert central.workspace_resource_group_name == "ops-rg"
 
 
 # ---- item 3: an HSM by address alone cannot be monitored ---------------------------------------
