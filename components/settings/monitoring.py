@@ -63,8 +63,9 @@ class KeyAccessMonitoringSettings:
     emails: tuple[str, ...]
     """Addresses of the action group the program creates (empty with ``action_group_id``)."""
     resource_group_name: str | None = None
-    """The existing group of the alert rules (and a created workspace and action group), in
-    the subscription of the key's vault; ``None``: the vault's own group."""
+    """The existing group, in the subscription of the key's vault, of the activity-log alerts
+    (and, without a workspace id, of the created workspace, action group and log alerts, which
+    otherwise go beside the workspace); ``None``: the vault's own group."""
 
     @property
     def creates_workspace(self) -> bool:
