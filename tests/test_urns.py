@@ -75,6 +75,8 @@ def existing_monitoring(subscription: str = SUBSCRIPTION_ID) -> dict[str, Any]:
 
 
 EXISTING_MONITORING = existing_monitoring()
+#: A management subscription holding a central workspace, apart from every key's.
+MANAGEMENT_SUBSCRIPTION = "33333333-0000-0000-0000-000000000003"
 CONSENTED = {ADOBE_APP_ID: "0f0f0f0f-1111-2222-3333-444444444444"}
 
 
@@ -210,6 +212,10 @@ VARIANTS: dict[str, Callable[[], ProgramRun]] = {
         _elsewhere(workspace_in=BYO_SUBSCRIPTION),
         **existing_monitoring(BYO_SUBSCRIPTION),
         **BYO,
+    ),
+    "monitoring-central-workspace-other-subscription": _run(
+        _elsewhere(workspace_in=MANAGEMENT_SUBSCRIPTION),
+        **existing_monitoring(MANAGEMENT_SUBSCRIPTION),
     ),
     "monitoring-resource-group": _run(monitoringResourceGroupName="rg-monitoring", **MONITORED),
     "monitoring-access-elsewhere": _run(servicePrincipal="none", **MONITORED),
