@@ -3,12 +3,11 @@
 
 Always run: the stack file is valid for the settings with the simulator's secret in the
 environment (and only so), declares nothing of Azure under mocks, matches what
-``python -m tests.simulator`` prints and what docs/offline-stack.md says, and its two
-resources go through the real provider server against a simulator exactly as ``up``, ``refresh``,
-``preview`` and ``destroy`` drive them.
+``python -m tests.simulator`` prints and what docs/offline-stack.md says.
 
-The stack itself under the real CLI is tests/test_cli_offline_stack.py (and, through the Automation
-API, tests/test_cli_fleet.py).
+The stack itself — `up`, `refresh`, `preview` and `destroy` — runs under the real CLI in
+tests/test_cli_offline_stack.py (and, through the Automation API, tests/test_cli_fleet.py), which
+replaced the provider-server run of the same steps that used to be here.
 """
 
 from __future__ import annotations
@@ -22,14 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pulumi.runtime.proto import provider_pb2
 
 from components.settings import Settings, SettingsError, declared_settings
 from providers import credentials
-from providers.app_registration import AppRegistrationProvider
-from providers.byok_config import ByokConfigProvider
 from tests.mocks import APP, BYOK, TOP, run_main
-from tests.provider_host import ProviderHost, serialized, urn_for
 from tests.simulator import TOKEN_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,72 +133,3 @@ def test_offline_doc_runs_the_simulator_on_the_stacks_port_with_its_secret():
     doc = OFFLINE_DOC.read_text(encoding="utf-8")
     assert f"python -m tests.simulator --port {sim_port()}" in doc
     assert f"ADOBE_CLIENT_SECRET={SIM_CLIENT_SECRET}" in doc
-
-
-# --- the stack's resources through the provider server, no CLI ------------------------------
-
-
-def _engine_inputs(registration_inputs: dict[str, Any], url: str, provider: str) -> dict[str, Any]:
-    """A registration's inputs as the engine sends them, with the simulator's URL."""
-    inputs = {k: v for k, v in registration_inputs.items() if k != "__provider"}
-    inputs["platformUrl"] = url
-    return {**inputs, "__provider": provider}
-
-
-def test_sim_stack_resources_run_up_refresh_preview_and_destroy(simulator, start_host):
-    """What the CLI test does, without the CLI: the sim stack's own inputs (from the program
-    under mocks), the simulator (conftest's: jobs of 0.1 s per status) on a free port instead of
-    the stack's fixed one."""
-    run = run_main(sim_config(), environ=SIM_ENVIRON)
-    config = {
-        **{k: str(v) for k, v in sim_config().items()},
-        "adobe-cmk:platformUrl": simulator.url,
-        "adobe-cmk:imsUrl": simulator.ims_url,
-    }
-    host: ProviderHost = start_host(config, env=SIM_ENVIRON)
-    app_urn, byok_urn = urn_for(APP, "adobe-cmk-app"), urn_for(BYOK, "adobe-cmk-byok")
-    app_news = _engine_inputs(
-        run.one(APP).inputs, simulator.url, serialized(AppRegistrationProvider())
-    )
-    byok_news = _engine_inputs(
-        run.one(BYOK).inputs, simulator.url, serialized(ByokConfigProvider())
-    )
-    name = sim_settings().config_name
-
-    # up
-    app_inputs, failures = host.check(app_urn, app_news)
-    assert failures == [], failures
-    app_id, app_outs = host.create(app_urn, app_inputs)
-    byok_inputs, failures = host.check(byok_urn, byok_news)
-    assert failures == [], failures
-    byok_id, byok_outs = host.create(byok_urn, byok_inputs)
-    assert byok_id == name and byok_outs["status"] == "COMPLETED", byok_outs
-    assert simulator.configs[name]["status"] == "COMPLETED", simulator.configs
-    assert simulator.count("POST", "config") == 1
-
-    # refresh (read), then a preview (diff of the program's inputs against the refreshed
-    # state): no change for either resource
-    _, app_read, _ = host.read(app_urn, app_id, app_outs, app_inputs)
-    _, byok_read, _ = host.read(byok_urn, byok_id, byok_outs, byok_inputs)
-    assert byok_read["status"] == "COMPLETED", byok_read
-    for urn, resource_id, state, inputs in (
-        (app_urn, app_id, app_read, app_inputs),
-        (byok_urn, byok_id, byok_read, byok_inputs),
-    ):
-        diff = host.diff(urn, resource_id, state, inputs)
-        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, f"{urn}: {diff}"
-
-    # destroy: the configuration is retained (the engine never calls its delete); the app
-    # registration's delete makes no call either
-    before = len(simulator.requests)
-    host.delete(app_urn, app_id, app_read)
-    assert simulator.requests[before:] == [], "the app registration's delete called Adobe"
-    assert simulator.configs[name]["status"] == "COMPLETED", "destroy touched the configuration"
-    assert simulator.count("POST", "config") == 1
-    methods = {(request.method, request.route) for request in simulator.requests}
-    assert methods <= {
-        ("POST", "token"),
-        ("GET", "app-registration"),
-        ("GET", "config-status"),
-        ("POST", "config"),
-    }, methods
