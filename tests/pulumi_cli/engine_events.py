@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from tests.pulumi_cli.cli import ROOT, Project
+from tests.pulumi_cli.machine_paths import scrub_text
 from tests.simulator import PlatformSimulator
 
 FIXTURES = ROOT / "tests" / "fixtures" / "engine_events"
@@ -135,16 +136,16 @@ class Recorder:
                 f"{case}: pulumi {' '.join(argv)} exited {result.returncode}:\n"
                 f"{result.stdout}\n{result.stderr}"
             )
-        here = str(self.project.dir)
+        here = self.project.dir
         if log.exists():
-            log.write_text(log.read_text().replace(here, "<project>"))
+            log.write_text(scrub_text(log.read_text(), here))
         # The Automation API gives `--event-log` a tcp:// address, the recording a file.
-        shown = ["<event log>" if a == str(log) else a.replace(here, "<project>") for a in argv]
+        shown = ["<event log>" if a == str(log) else scrub_text(a, here) for a in argv]
         recorded = {
             "args": shown,
             "code": result.returncode,
-            "stdout": result.stdout.replace(here, "<project>"),
-            "stderr": result.stderr.replace(here, "<project>"),
+            "stdout": scrub_text(result.stdout, here),
+            "stderr": scrub_text(result.stderr, here),
         }
         (self.out / f"{case}.result.json").write_text(json.dumps(recorded, indent=1) + "\n")
 

@@ -21,6 +21,7 @@ from typing import Any
 from tests.azure_standins.plugins import install
 from tests.pulumi_cli.cli import pulumi_home
 from tests.pulumi_cli.full_stack import FullStack, full_stack
+from tests.pulumi_cli.machine_paths import scrub_deployment
 from tests.pulumi_cli.state_fixtures import FIXTURES
 from tests.simulator import PlatformSimulator
 
@@ -76,7 +77,7 @@ def write(name: str) -> Path:
     with tempfile.TemporaryDirectory() as scratch, simulator() as sim:
         written = stack(Path(scratch), sim)
         written.run("up", "--yes")
-        fixture = {"deployment": written.project.export(written.stack),
+        fixture = {"deployment": scrub_deployment(written.project.export(written.stack)),
                    "azure": {key: written.azure.snapshot()[key] for key in AZURE_KEYS}}
     path = FIXTURES / f"{name}.json"
     path.write_text(json.dumps(fixture, indent=2, sort_keys=True) + "\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.pulumi_cli.cli import ROOT, Project
+from tests.pulumi_cli.machine_paths import scrub_deployment
 from tests.simulator import PlatformSimulator
 
 FIXTURES = ROOT / "tests" / "fixtures" / "states"
@@ -53,7 +54,7 @@ def write(name: str) -> Path:
     with tempfile.TemporaryDirectory() as scratch, simulator():
         project = offline_project(Path(scratch))
         project.run("up", "--yes", "--stack", STACK)
-        deployment = project.export(STACK)
+        deployment = scrub_deployment(project.export(STACK))
     path = FIXTURES / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(deployment, indent=2, sort_keys=True) + "\n")
